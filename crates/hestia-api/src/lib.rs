@@ -12,6 +12,7 @@
 //! | `/api/v1/series`, `/labels`, `/label/{name}/values`, `/metadata` | [`handlers::meta`] |
 //! | `/api/v1/targets`, `/rules`, `/alerts`, `/status/*`, `/-/healthy`, `/-/ready` | [`handlers::status`] |
 //! | `/federate` | [`handlers::federate`] |
+//! | `/api/v1/admin/tsdb/*` | [`handlers::admin`] |
 //!
 //! Parameters come from the URL and, for `POST`, from a form body
 //! ([`params`]); answers use Prometheus' envelope and number formatting
@@ -36,7 +37,7 @@ pub mod providers;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use hestia_promql::Engine;
 use hestia_storage::Queryable;
@@ -44,7 +45,7 @@ use hestia_storage::Queryable;
 pub use error::Error;
 pub use params::Params;
 pub use providers::{
-    ActiveTarget, Alert, BuildInfo, ConfigProvider, DroppedTarget, MetadataProvider,
+    ActiveTarget, AdminProvider, Alert, BuildInfo, ConfigProvider, DroppedTarget, MetadataProvider,
     MetricMetadata, RuleGroup, RulesProvider, RuntimeInfo, RuntimeInfoProvider, TargetHealth,
     TargetsProvider, TsdbStats, TsdbStatsProvider,
 };
@@ -65,6 +66,7 @@ pub struct Api {
     pub(crate) runtime: Option<Arc<dyn RuntimeInfoProvider>>,
     pub(crate) tsdb: Option<Arc<dyn TsdbStatsProvider>>,
     pub(crate) config: Option<Arc<dyn ConfigProvider>>,
+    pub(crate) admin: Option<Arc<dyn AdminProvider>>,
     pub(crate) now: fn() -> i64,
 }
 
@@ -90,6 +92,7 @@ impl ApiBuilder {
                 runtime: None,
                 tsdb: None,
                 config: None,
+                admin: None,
                 now: hestia_model::timestamp::now,
             },
         }
@@ -144,6 +147,13 @@ impl ApiBuilder {
         self
     }
 
+    /// Enables the admin endpoints (`--web.enable-admin-api`); without
+    /// this they answer `unavailable`.
+    pub fn admin(mut self, p: Arc<dyn AdminProvider>) -> ApiBuilder {
+        self.api.admin = Some(p);
+        self
+    }
+
     /// The clock giving "now" (milliseconds) for queries without `time`;
     /// tests pin it.
     pub fn clock(mut self, now: fn() -> i64) -> ApiBuilder {
@@ -158,7 +168,7 @@ impl ApiBuilder {
 
     /// The router: every endpoint at its Prometheus path.
     pub fn router(self) -> Router {
-        use handlers::{federate, meta, query, status};
+        use handlers::{admin, federate, meta, query, status};
         let v1 = Router::new()
             .route("/query", get(query::instant).post(query::instant))
             .route("/query_range", get(query::range).post(query::range))
@@ -181,7 +191,19 @@ impl ApiBuilder {
             .route("/status/config", get(status::config))
             .route("/status/flags", get(status::flags))
             .route("/status/runtimeinfo", get(status::runtimeinfo))
-            .route("/status/tsdb", get(status::tsdb));
+            .route("/status/tsdb", get(status::tsdb))
+            .route(
+                "/admin/tsdb/snapshot",
+                post(admin::snapshot).put(admin::snapshot),
+            )
+            .route(
+                "/admin/tsdb/delete_series",
+                post(admin::delete_series).put(admin::delete_series),
+            )
+            .route(
+                "/admin/tsdb/clean_tombstones",
+                post(admin::clean_tombstones).put(admin::clean_tombstones),
+            );
         Router::new()
             .nest("/api/v1", v1)
             .route("/federate", get(federate::federate))

@@ -299,6 +299,25 @@ pub trait ConfigProvider: Send + Sync {
     fn config_yaml(&self) -> String;
 }
 
+/// The TSDB's maintenance operations, for the admin endpoints. The
+/// binary gives one to the router only with `--web.enable-admin-api`.
+/// Errors are messages for the `internal` error envelope.
+pub trait AdminProvider: Send + Sync {
+    /// Writes a snapshot (without the head's data when `skip_head`) and
+    /// returns its directory's name under `<data>/snapshots/`.
+    fn snapshot(&self, skip_head: bool) -> Result<String, String>;
+    /// Deletes the samples in `[min_t, max_t]` (milliseconds, inclusive)
+    /// of the series `matchers` select.
+    fn delete_series(
+        &self,
+        matchers: &[hestia_model::Matcher],
+        min_t: i64,
+        max_t: i64,
+    ) -> Result<(), String>;
+    /// Removes deleted data from the blocks now.
+    fn clean_tombstones(&self) -> Result<(), String>;
+}
+
 /// Milliseconds as RFC 3339 with nanosecond precision trimmed, as Go's
 /// `time.Time` marshals; Go's zero time when absent.
 pub fn rfc3339(t: Option<i64>) -> String {

@@ -13,6 +13,8 @@
 //! The promtool-style checks (`hestia check config|rules`, `hestia test
 //! rules`) are [`promtool`], thin over `hestia-config` and `hestia-rules`.
 //!
+//! The server (`hestia server`) is [`server`].
+//!
 //! [`duration`] and [`selector`] read command-line values.
 
 pub mod analyze;
@@ -25,6 +27,7 @@ pub mod openmetrics;
 pub mod progress;
 pub mod promtool;
 pub mod selector;
+pub mod server;
 pub mod view;
 
 pub use error::Error;

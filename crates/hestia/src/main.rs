@@ -2,6 +2,7 @@
 //! reports errors; it is the only place that knows flags and signals.
 //!
 //! ```text
+//! hestia server [--config.file prometheus.yml] [--storage.tsdb.path data/] [--web.listen-address localhost:9090] …
 //! hestia tsdb import <file> [--output-dir data/] [--block-duration 2h] [--progress]
 //! hestia tsdb analyze <dir> [--limit 20] [--match <selector>]...
 //! hestia tsdb dump <dir> [--match <selector>]... [--min-time <ms>] [--max-time <ms>]
@@ -32,6 +33,8 @@ use hestia::view::DbView;
 use hestia_config::rules::RuleLoadOptions;
 use hestia_rules::unittest::RunOptions;
 
+mod server_cli;
+
 /// Hestia, a Prometheus-compatible metrics system.
 #[derive(Debug, Parser)]
 #[command(name = "hestia", version)]
@@ -42,6 +45,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the server: scrape, store, evaluate rules, serve the API.
+    Server(server_cli::ServerArgs),
     /// Work with a TSDB directory.
     #[command(subcommand)]
     Tsdb(Tsdb),
@@ -164,6 +169,7 @@ fn duration(s: &str) -> Result<i64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Server(args) => server_cli::run(args).map(|()| true),
         Command::Tsdb(cmd) => run_tsdb(cmd).map(|()| true),
         Command::Check(cmd) => run_check(cmd),
         Command::Test(cmd) => run_test(cmd),

@@ -1,11 +1,13 @@
 //! The endpoints, grouped by what they read: [`query`] the PromQL
 //! engine, [`meta`] the storage's index, [`status`] the providers,
-//! [`federate`] the latest samples as text exposition.
+//! [`federate`] the latest samples as text exposition, [`admin`] the
+//! TSDB's maintenance.
 //!
 //! Every handler takes [`Params`](crate::Params) (URL query plus form
 //! body) and answers [`Success`](crate::json::Success) or
 //! [`Error`](crate::Error).
 
+pub mod admin;
 pub mod federate;
 pub mod meta;
 pub mod query;

@@ -131,7 +131,7 @@ impl Db {
 
     /// Merges `group` into one block (tombstones applied), adds it, and
     /// deletes the group.
-    fn merge(&self, group: &[Block]) -> Result<BlockId, Error> {
+    pub(super) fn merge(&self, group: &[Block]) -> Result<BlockId, Error> {
         let id = self.next_id();
         let mut sources: Vec<BlockId> = group
             .iter()

@@ -40,6 +40,7 @@
 //! * **Snapshots** ([`Db::snapshot`]) hard-link the blocks' files and
 //!   write the head as one more block: a directory `Db::open` can open.
 
+mod admin;
 mod compact;
 
 use std::fmt;
@@ -295,20 +296,7 @@ impl Db {
     /// replaces). Returns the ids of the copied blocks.
     pub fn snapshot(&self, dir: impl AsRef<Path>) -> Result<Vec<BlockId>, Error> {
         let _g = self.maintenance.lock();
-        let dir = dir.as_ref();
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("creating snapshot", dir, e))?;
-        let mut ids = Vec::new();
-        for b in self.blocks() {
-            link_tree(b.dir(), &dir.join(b.meta().id.to_string()))?;
-            ids.push(b.meta().id);
-        }
-        if let Some(id) = compact::write_head_block(self, dir, i64::MIN, i64::MAX)? {
-            ids.push(id);
-        }
-        if self.opts.block.sync {
-            crate::block::sync_dir(dir)?;
-        }
-        Ok(ids)
+        self.write_snapshot(dir.as_ref(), true)
     }
 }
 

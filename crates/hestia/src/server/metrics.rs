@@ -1,0 +1,169 @@
+//! The server's own metrics, served on its `/metrics` through
+//! `hestia-instrument`: build information, configuration reloads, head
+//! cuts and compactions, the process (CPU, memory, file descriptors), and
+//! the head's size. Names follow Prometheus' own with a `hestia_` prefix
+//! (`prometheus_config_last_reload_successful` is
+//! `hestia_config_last_reload_successful`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hestia_instrument::{
+    Counter, CounterFn, Gauge, GaugeFn, Histogram, Info, ProcessCollector, Registry,
+};
+use hestia_tsdb::Db;
+
+use crate::Error;
+
+/// The metrics the server updates, and the registry serving them.
+#[derive(Clone)]
+pub struct ServerMetrics {
+    /// Everything `/metrics` serves.
+    pub registry: Registry,
+    reload_ok: Gauge<i64>,
+    reload_time: Gauge<f64>,
+    reloads_total: Counter<u64>,
+    reload_failures: Counter<u64>,
+    compactions: Counter<u64>,
+    compactions_failed: Counter<u64>,
+    compaction_seconds: Histogram,
+}
+
+fn reg(e: hestia_instrument::Error) -> Error {
+    Error::Invalid(format!("registering the server's metrics: {e}"))
+}
+
+impl ServerMetrics {
+    /// The metrics of a server over `db`.
+    pub fn new(db: &Arc<Db>) -> Result<ServerMetrics, Error> {
+        let registry = Registry::new();
+        let m = ServerMetrics {
+            registry: registry.clone(),
+            reload_ok: Gauge::new(),
+            reload_time: Gauge::new(),
+            reloads_total: Counter::new(),
+            reload_failures: Counter::new(),
+            compactions: Counter::new(),
+            compactions_failed: Counter::new(),
+            compaction_seconds: Histogram::new(
+                hestia_instrument::buckets::exponential(0.01, 2.0, 14).map_err(reg)?,
+            ),
+        };
+        let info = Info::new([
+            ("version", env!("CARGO_PKG_VERSION")),
+            ("revision", option_env!("HESTIA_REVISION").unwrap_or("")),
+            ("branch", option_env!("HESTIA_BRANCH").unwrap_or("")),
+        ])
+        .map_err(reg)?;
+        registry
+            .register("hestia_build", "Hestia's version.", info)
+            .map_err(reg)?;
+        registry
+            .register(
+                "hestia_config_last_reload_successful",
+                "Whether the last configuration reload attempt was successful.",
+                m.reload_ok.clone(),
+            )
+            .map_err(reg)?;
+        registry
+            .register(
+                "hestia_config_last_reload_success_timestamp_seconds",
+                "Timestamp of the last successful configuration reload.",
+                m.reload_time.clone(),
+            )
+            .map_err(reg)?;
+        registry
+            .register(
+                "hestia_config_reloads",
+                "Configuration loads, the first included.",
+                m.reloads_total.clone(),
+            )
+            .map_err(reg)?;
+        registry
+            .register(
+                "hestia_config_reload_failures",
+                "Configuration reloads refused.",
+                m.reload_failures.clone(),
+            )
+            .map_err(reg)?;
+        registry
+            .register(
+                "hestia_tsdb_maintenance_runs",
+                "Head cut and compaction runs.",
+                m.compactions.clone(),
+            )
+            .map_err(reg)?;
+        registry
+            .register(
+                "hestia_tsdb_maintenance_failures",
+                "Head cut and compaction runs that failed.",
+                m.compactions_failed.clone(),
+            )
+            .map_err(reg)?;
+        registry
+            .register_with_unit(
+                "hestia_tsdb_maintenance_duration",
+                "How long head cuts and compactions take.",
+                "seconds",
+                m.compaction_seconds.clone(),
+            )
+            .map_err(reg)?;
+        head_metrics(&registry, db)?;
+        registry
+            .register_collector(ProcessCollector::new())
+            .map_err(reg)?;
+        Ok(m)
+    }
+
+    /// Records a configuration load.
+    pub fn reloaded(&self, ok: bool) {
+        self.reloads_total.inc();
+        self.reload_ok.set(i64::from(ok));
+        if ok {
+            self.reload_time
+                .set(hestia_model::timestamp::now() as f64 / 1000.0);
+        } else {
+            self.reload_failures.inc();
+        }
+    }
+
+    /// Records a maintenance run.
+    pub fn compacted(&self, took: Duration, ok: bool) {
+        self.compactions.inc();
+        if !ok {
+            self.compactions_failed.inc();
+        }
+        self.compaction_seconds.observe(took.as_secs_f64());
+    }
+}
+
+/// The head's size, read at scrape time.
+fn head_metrics(registry: &Registry, db: &Arc<Db>) -> Result<(), Error> {
+    let weak = Arc::downgrade(db);
+    let stat = move |f: fn(&hestia_tsdb::HeadStats) -> f64| {
+        let weak = weak.clone();
+        move || weak.upgrade().map_or(0.0, |db| f(&db.head().stats()))
+    };
+    registry
+        .register(
+            "hestia_tsdb_head_series",
+            "Series in the head.",
+            GaugeFn::new(stat(|s| s.series as f64)),
+        )
+        .map_err(reg)?;
+    registry
+        .register(
+            "hestia_tsdb_head_chunks",
+            "Chunks in the head.",
+            GaugeFn::new(stat(|s| s.chunks as f64)),
+        )
+        .map_err(reg)?;
+    registry
+        .register(
+            "hestia_tsdb_head_samples_appended",
+            "Samples appended to the head since start.",
+            CounterFn::new(stat(|s| s.samples_appended as f64)),
+        )
+        .map_err(reg)?;
+    Ok(())
+}
