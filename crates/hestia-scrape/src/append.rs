@@ -13,12 +13,14 @@
 //! empty scrape instead (every series of the previous scrape goes stale).
 
 use hestia_config::relabel::{self, RelabelConfig};
-use hestia_expfmt::parse::{Entry, OpenMetricsParser, ProtobufParser, Series, TextParser};
+use hestia_expfmt::parse::{
+    Entry, FamilyType, OpenMetricsParser, ProtobufParser, Series, TextParser,
+};
 use hestia_expfmt::Format;
 use hestia_model::{Labels, METRIC_NAME, STALE_NAN};
 use hestia_storage::{AppendError, Appender};
 
-use crate::cache::{series_key, SeriesCache};
+use crate::cache::{series_key, MetaPart, MetadataSnapshot, SeriesCache};
 use crate::Error;
 
 /// The settings of a job that decide what a scrape appends.
@@ -63,9 +65,13 @@ struct Run<'a> {
     key: String,
 }
 
+/// What [`append_body`] returns: the counts (even when the scrape
+/// failed, as Prometheus reports them), the outcome, and the target's
+/// metadata when a successful scrape changed it.
+pub(crate) type Appended = (Counts, Result<(), Error>, Option<MetadataSnapshot>);
+
 /// Appends the samples of `body` (in `format`) and the stale markers of
-/// series that disappeared. The counts are returned even when the scrape
-/// fails (Prometheus reports them).
+/// series that disappeared, and records the families' metadata.
 pub(crate) fn append_body(
     app: &mut dyn Appender,
     cache: &mut SeriesCache,
@@ -74,9 +80,9 @@ pub(crate) fn append_body(
     body: &[u8],
     format: Format,
     t: i64,
-) -> (Counts, Result<(), Error>) {
+) -> Appended {
     if body.is_empty() {
-        return (Counts::default(), append_empty(app, cache, t));
+        return (Counts::default(), append_empty(app, cache, t), None);
     }
     let mut run = Run {
         app,
@@ -89,17 +95,49 @@ pub(crate) fn append_body(
         limit_hit: false,
         key: String::new(),
     };
-    let mut result = for_each_series(format, body, |s| run.series(s));
+    let mut result = for_each_entry(format, body, |e| match e {
+        Entry::Series(s) => run.series(s),
+        Entry::Type { family, kind } => {
+            run.cache
+                .note_metadata(family, MetaPart::Kind(kind_name(*kind)));
+            Ok(())
+        }
+        Entry::Help { family, help } => {
+            run.cache.note_metadata(family, MetaPart::Help(help));
+            Ok(())
+        }
+        Entry::Unit { family, unit } => {
+            run.cache.note_metadata(family, MetaPart::Unit(unit));
+            Ok(())
+        }
+        Entry::Comment(_) | Entry::Eof => Ok(()),
+    });
     if result.is_ok() && run.limit_hit {
         result = Err(Error::SampleLimit);
     }
     if result.is_ok() {
         result = mark_stale(run.app, run.cache, t);
     }
+    let mut metadata = None;
     if result.is_ok() {
+        metadata = run.cache.take_metadata();
         run.cache.iter_done(true);
     }
-    (run.counts, result)
+    (run.counts, result, metadata)
+}
+
+/// Prometheus' name of a family type in the metadata API.
+fn kind_name(kind: FamilyType) -> &'static str {
+    match kind {
+        FamilyType::Counter => "counter",
+        FamilyType::Gauge => "gauge",
+        FamilyType::Histogram => "histogram",
+        FamilyType::GaugeHistogram => "gaugehistogram",
+        FamilyType::Summary => "summary",
+        FamilyType::Info => "info",
+        FamilyType::StateSet => "stateset",
+        FamilyType::Unknown => "unknown",
+    }
 }
 
 /// An empty scrape: every series of the previous scrape that was not
@@ -200,11 +238,11 @@ impl Run<'_> {
     }
 }
 
-/// Calls `f` with every sample of `body`; stops at the first error.
-fn for_each_series(
+/// Calls `f` with every entry of `body`; stops at the first error.
+fn for_each_entry(
     format: Format,
     body: &[u8],
-    mut f: impl FnMut(&Series<'_>) -> Result<(), Error>,
+    mut f: impl FnMut(&Entry<'_>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let (name, err) = match format {
         Format::Text => ("text 0.0.4", None),
@@ -220,22 +258,14 @@ fn for_each_series(
         return Err(parse(e));
     }
     match format {
-        Format::Text => TextParser::new(body).try_for_each(|e| match e.map_err(parse)? {
-            Entry::Series(s) => f(&s),
-            _ => Ok(()),
-        }),
+        Format::Text => TextParser::new(body).try_for_each(|e| f(&e.map_err(parse)?)),
         Format::OpenMetrics => {
-            OpenMetricsParser::lenient(body).try_for_each(|e| match e.map_err(parse)? {
-                Entry::Series(s) => f(&s),
-                _ => Ok(()),
-            })
+            OpenMetricsParser::lenient(body).try_for_each(|e| f(&e.map_err(parse)?))
         }
         _ => {
             let mut p = ProtobufParser::new(body);
             while let Some(e) = p.next_entry() {
-                if let Entry::Series(s) = e.map_err(parse)? {
-                    f(&s)?;
-                }
+                f(&e.map_err(parse)?)?;
             }
             Ok(())
         }

@@ -7,13 +7,17 @@
 //! * series that metric relabelling dropped, so they are skipped at once;
 //! * the series of the current and previous scrape, so the series that
 //!   disappeared get a stale marker;
-//! * the references of the report series (`up`, ...).
+//! * the references of the report series (`up`, ...);
+//! * each metric family's metadata (type, help, unit) as the last
+//!   successful scrape gave it, published as a [`MetadataSnapshot`] when
+//!   it changes, for `/api/v1/metadata`.
 //!
 //! Entries not seen in a successful scrape are forgotten; after failed
 //! scrapes the cache is flushed anyway once it grows past twice its size
 //! at the last success plus 1000.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use hestia_model::Labels;
 use hestia_storage::SeriesRef;
@@ -35,6 +39,30 @@ pub struct SeriesCache {
     cur: HashMap<SeriesRef, Labels>,
     prev: HashMap<SeriesRef, Labels>,
     pub(crate) report: HashMap<&'static str, SeriesRef>,
+    metadata: HashMap<String, (Metadata, u64)>,
+    metadata_changed: bool,
+}
+
+/// One metric family's metadata, as a scrape gave it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    /// `counter`, `gauge`, `histogram`, `gaugehistogram`, `summary`,
+    /// `info`, `stateset` or `unknown`.
+    pub kind: &'static str,
+    /// The help text (empty when none was given).
+    pub help: String,
+    /// The unit (empty when none was given).
+    pub unit: String,
+}
+
+/// A target's metadata by family name.
+pub type MetadataSnapshot = Arc<BTreeMap<String, Metadata>>;
+
+/// Which part of a family's metadata a line gives.
+pub(crate) enum MetaPart<'a> {
+    Kind(&'static str),
+    Help(&'a str),
+    Unit(&'a str),
 }
 
 /// Looking a series up: `Some((entry, already_seen_this_scrape))`.
@@ -131,6 +159,55 @@ impl SeriesCache {
         std::mem::swap(&mut self.prev, &mut self.cur);
         self.cur.clear();
         self.iter += 1;
+    }
+
+    /// Records metadata of `family` seen in the current scrape.
+    pub(crate) fn note_metadata(&mut self, family: &str, part: MetaPart<'_>) {
+        let iter = self.iter;
+        let (entry, seen) = match self.metadata.get_mut(family) {
+            Some(e) => e,
+            None => {
+                self.metadata_changed = true;
+                self.metadata.entry(family.to_owned()).or_insert((
+                    Metadata {
+                        kind: "unknown",
+                        ..Metadata::default()
+                    },
+                    iter,
+                ))
+            }
+        };
+        *seen = iter;
+        let changed = match part {
+            MetaPart::Kind(k) => std::mem::replace(&mut entry.kind, k) != k,
+            MetaPart::Help(h) if entry.help != h => {
+                entry.help = h.to_owned();
+                true
+            }
+            MetaPart::Unit(u) if entry.unit != u => {
+                entry.unit = u.to_owned();
+                true
+            }
+            MetaPart::Help(_) | MetaPart::Unit(_) => false,
+        };
+        self.metadata_changed |= changed;
+    }
+
+    /// After a successful scrape: drops families it did not mention and,
+    /// if anything changed since the last call, the new snapshot.
+    pub(crate) fn take_metadata(&mut self) -> Option<MetadataSnapshot> {
+        let iter = self.iter;
+        let before = self.metadata.len();
+        self.metadata.retain(|_, (_, seen)| *seen == iter);
+        if !std::mem::take(&mut self.metadata_changed) && self.metadata.len() == before {
+            return None;
+        }
+        Some(Arc::new(
+            self.metadata
+                .iter()
+                .map(|(n, (m, _))| (n.clone(), m.clone()))
+                .collect(),
+        ))
     }
 
     /// Forgets the labels of every series (after a configuration change

@@ -49,7 +49,7 @@ mod scrape_loop;
 pub mod target;
 
 pub use append::Counts;
-pub use cache::SeriesCache;
+pub use cache::{Metadata, MetadataSnapshot, SeriesCache};
 pub use client::{accept_header, format_for, Fetched, HttpClient, USER_AGENT_VALUE};
 pub use clock::Clock;
 pub use error::Error;

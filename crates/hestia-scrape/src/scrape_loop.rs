@@ -81,6 +81,8 @@ pub struct TargetStatus {
     pub scrapes: u64,
     /// Series in the loop's cache after the last scrape.
     pub cached_series: usize,
+    /// The families' metadata as of the last successful scrape.
+    pub metadata: crate::MetadataSnapshot,
 }
 
 /// How a loop ends.
@@ -276,9 +278,10 @@ fn append_scrape(
     let labels = state.target.labels().clone();
     let rules = &settings.rules;
     let mut app = storage.appender();
+    let mut metadata = None;
     let (counts, body_bytes, error) = match &fetched {
         Ok((body, format)) => {
-            let (counts, result) = append_body(
+            let (counts, result, meta) = append_body(
                 app.as_mut(),
                 &mut state.cache,
                 &labels,
@@ -287,6 +290,7 @@ fn append_scrape(
                 *format,
                 t,
             );
+            metadata = meta;
             (counts, body.len() as i64, result.err())
         }
         Err(e) => {
@@ -338,6 +342,9 @@ fn append_scrape(
     status.last_counts = counts;
     status.scrapes += 1;
     status.cached_series = state.cache.len();
+    if let Some(m) = metadata {
+        status.metadata = m;
+    }
     drop(status);
     state
 }

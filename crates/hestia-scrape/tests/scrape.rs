@@ -591,3 +591,52 @@ async fn large_bodies_are_appended_on_the_blocking_pool() {
     assert_eq!(only_target(&m).status.cached_series, 3000);
     m.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn metadata_follows_the_last_successful_scrape() {
+    let body = Arc::new(Mutex::new(String::from(
+        "# HELP jobs_total Jobs done.\n# TYPE jobs_total counter\njobs_total 3\n\
+         # TYPE queue_depth gauge\nqueue_depth 1\n\
+         # HELP lat_seconds Latency.\n# TYPE lat_seconds histogram\n\
+         lat_seconds_bucket{le=\"+Inf\"} 1\nlat_seconds_sum 0.5\nlat_seconds_count 1\n",
+    )));
+    let served = Arc::clone(&body);
+    let server = serve(Router::new().route(
+        "/metrics",
+        get(move || {
+            let b = served.lock().clone();
+            async move { ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], b) }
+        }),
+    ))
+    .await;
+    let (m, _) = manager();
+    m.apply_config(&config_of(&[job_yaml("api", server.addr, "")]));
+    scrapes(&m, 1).await;
+    let meta = only_target(&m).status.metadata;
+    let got: Vec<(&str, &str, &str)> = meta
+        .iter()
+        .map(|(n, m)| (n.as_str(), m.kind, m.help.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("jobs_total", "counter", "Jobs done."),
+            ("lat_seconds", "histogram", "Latency."),
+            ("queue_depth", "gauge", ""),
+        ]
+    );
+    // A family that goes away goes from the metadata; a changed help
+    // text is taken over.
+    *body.lock() =
+        "# HELP jobs_total Jobs finished.\n# TYPE jobs_total counter\njobs_total 4\n".into();
+    scrapes(&m, 2).await;
+    let meta = only_target(&m).status.metadata;
+    assert_eq!(meta.len(), 1, "{meta:?}");
+    assert_eq!(meta["jobs_total"].help, "Jobs finished.");
+    // A failed scrape keeps the last good metadata.
+    *body.lock() = "jobs_total{ 4\n".into();
+    scrapes(&m, 3).await;
+    let t = only_target(&m);
+    assert_eq!(t.status.health, Health::Down);
+    assert_eq!(t.status.metadata["jobs_total"].kind, "counter");
+}

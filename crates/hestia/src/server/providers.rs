@@ -1,18 +1,18 @@
-//! The API's views of the running server: targets from the scrape
+//! The API's views of the running server: targets and metadata from the scrape
 //! manager, rule groups from the rule manager, TSDB statistics from the
 //! head, runtime information, the configuration text, and the admin
 //! operations over the database. One [`Views`] implements every provider
 //! trait of `hestia-api` over the [`Shared`] state.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use hestia_api::providers::{
     labels_map, HeadStats, RuntimeInfo, Stat, TsdbStats, TsdbStatsProvider,
 };
 use hestia_api::{
-    ActiveTarget, AdminProvider, ConfigProvider, DroppedTarget, RuleGroup, RulesProvider,
-    RuntimeInfoProvider, TargetHealth, TargetsProvider,
+    ActiveTarget, AdminProvider, ConfigProvider, DroppedTarget, MetadataProvider, MetricMetadata,
+    RuleGroup, RulesProvider, RuntimeInfoProvider, TargetHealth, TargetsProvider,
 };
 use hestia_model::Matcher;
 use hestia_scrape::Health;
@@ -77,6 +77,34 @@ impl TargetsProvider for Views {
                 scrape_pool: pool,
             })
             .collect()
+    }
+}
+
+impl MetadataProvider for Views {
+    /// Every active target's families, each name's distinct entries
+    /// (targets exposing the same family the same way give one).
+    fn metadata(&self, metric: Option<&str>) -> BTreeMap<String, Vec<MetricMetadata>> {
+        let mut out: BTreeMap<String, Vec<MetricMetadata>> = BTreeMap::new();
+        let Some(scrape) = self.0.scrape() else {
+            return out;
+        };
+        for t in scrape.targets() {
+            for (name, m) in t.status.metadata.iter() {
+                if metric.is_some_and(|want| want != name) {
+                    continue;
+                }
+                let entry = MetricMetadata {
+                    kind: m.kind.to_owned(),
+                    help: m.help.clone(),
+                    unit: m.unit.clone(),
+                };
+                let list = out.entry(name.clone()).or_default();
+                if !list.contains(&entry) {
+                    list.push(entry);
+                }
+            }
+        }
+        out
     }
 }
 

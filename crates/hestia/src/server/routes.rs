@@ -35,6 +35,7 @@ pub fn router(shared: &Arc<Shared>) -> Router {
     .flags(shared.options.flags.clone())
     .targets(views.clone())
     .rules(views.clone())
+    .metadata(views.clone())
     .runtime_info(views.clone())
     .tsdb_stats(views.clone())
     .config(views.clone());
