@@ -14,6 +14,7 @@ use crate::error::{Error, Pos};
 use crate::global::{self, GlobalConfig, RawGlobal};
 use crate::remote_write::{self, RawRemoteWrite, RemoteWriteConfig};
 use crate::scrape::{self, RawScrape, ScrapeConfig};
+use crate::storage::{self, RawStorage, StorageConfig};
 use crate::yaml::{self, nullable, Located};
 
 /// A loaded and validated `prometheus.yml`.
@@ -30,6 +31,8 @@ pub struct Config {
     pub alerting: AlertingConfig,
     /// The `remote_write` entries.
     pub remote_write: Vec<RemoteWriteConfig>,
+    /// The `storage` section.
+    pub storage: StorageConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -45,6 +48,8 @@ struct RawConfig {
     alerting: Option<Located<RawAlerting>>,
     #[serde(default)]
     remote_write: Option<Located<Vec<Option<Located<RawRemoteWrite>>>>>,
+    #[serde(default)]
+    storage: Option<RawStorage>,
     /// Go runtime tuning: meaningless for Hestia, accepted.
     #[serde(default, rename = "runtime")]
     _runtime: Option<IgnoredAny>,
@@ -182,5 +187,6 @@ pub fn load_str_with(
         scrape_configs,
         alerting,
         remote_write,
+        storage: storage::build(raw.storage),
     })
 }

@@ -16,6 +16,8 @@
 //!   discovery, and a clock-driven watcher for files.
 //! * [`Duration`] and [`ByteSize`]: Prometheus' `1m30s` and `10MB`.
 //! * [`check`]: the report behind `hestia check config FILE`.
+//! * [`StorageConfig`]: the `storage` section (`tsdb.out_of_order_time_window`;
+//!   `exemplars`, parsed and not used: Hestia keeps no exemplars).
 //!
 //! ## The YAML library
 //!
@@ -71,6 +73,7 @@ mod remote_write;
 pub mod rules;
 mod scrape;
 mod size;
+mod storage;
 mod targets;
 mod yaml;
 
@@ -87,6 +90,7 @@ pub use http::{Authorization, BasicAuth, HttpClientConfig, Secret, TlsConfig, Tl
 pub use names::NameValidation;
 pub use protocols::ScrapeProtocol;
 pub use remote_write::{MetadataConfig, ProtobufMessage, QueueConfig, RemoteWriteConfig};
+pub use storage::{ExemplarsConfig, StorageConfig, TsdbConfig, DEFAULT_MAX_EXEMPLARS};
 pub use scrape::ScrapeConfig;
 pub use size::ByteSize;
 pub use targets::{TargetGroup, ADDRESS_LABEL};
