@@ -13,7 +13,8 @@
 //! The promtool-style checks (`hestia check config|rules`, `hestia test
 //! rules`) are [`promtool`], thin over `hestia-config` and `hestia-rules`.
 //!
-//! The server (`hestia server`) is [`server`].
+//! The server (`hestia server`) is [`server`]; [`query`] renders API
+//! answers for `hestia query`.
 //!
 //! [`duration`] and [`selector`] read command-line values.
 
@@ -26,6 +27,7 @@ pub mod import;
 pub mod openmetrics;
 pub mod progress;
 pub mod promtool;
+pub mod query;
 pub mod selector;
 pub mod server;
 pub mod view;

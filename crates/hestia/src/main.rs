@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! hestia server [--config.file prometheus.yml] [--storage.tsdb.path data/] [--web.listen-address localhost:9090] …
+//! hestia query instant <url> <expr> [--time <t>]
+//! hestia query range <url> <expr> --start <t> --end <t> [--step 15s]
 //! hestia tsdb import <file> [--output-dir data/] [--block-duration 2h] [--progress]
 //! hestia tsdb analyze <dir> [--limit 20] [--match <selector>]...
 //! hestia tsdb dump <dir> [--match <selector>]... [--min-time <ms>] [--max-time <ms>]
@@ -47,6 +49,9 @@ struct Cli {
 enum Command {
     /// Run the server: scrape, store, evaluate rules, serve the API.
     Server(server_cli::ServerArgs),
+    /// Ask a server's API and print the result as a table.
+    #[command(subcommand)]
+    Query(server_cli::Query),
     /// Work with a TSDB directory.
     #[command(subcommand)]
     Tsdb(Tsdb),
@@ -170,6 +175,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Server(args) => server_cli::run(args).map(|()| true),
+        Command::Query(q) => server_cli::query(q).map(|()| true),
         Command::Tsdb(cmd) => run_tsdb(cmd).map(|()| true),
         Command::Check(cmd) => run_check(cmd),
         Command::Test(cmd) => run_test(cmd),

@@ -1,13 +1,13 @@
 //! `hestia server`: its flags (named like Prometheus'), logging, and the
 //! signals (SIGHUP reloads; SIGINT and SIGTERM stop). The server itself
-//! is `hestia::server`.
+//! is `hestia::server`. Also `hestia query`, the client of its API.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::Args;
+use clap::{Args, Subcommand};
 use hestia::duration::format_duration;
 use hestia::server::rules::RuleSettings;
 use hestia::server::{Server, ServerOptions};
@@ -209,4 +209,78 @@ async fn serve(options: ServerOptions) -> Result<()> {
         }
     }
     server.shutdown().await.context("stopping the server")
+}
+
+/// `hestia query`.
+#[derive(Debug, Subcommand)]
+pub enum Query {
+    /// An instant query (`/api/v1/query`).
+    Instant {
+        /// The server, e.g. `http://localhost:9090`.
+        url: String,
+        /// The PromQL expression.
+        expr: String,
+        /// The evaluation time (Unix seconds or RFC 3339; default now).
+        #[arg(long)]
+        time: Option<String>,
+    },
+    /// A range query (`/api/v1/query_range`).
+    Range {
+        /// The server, e.g. `http://localhost:9090`.
+        url: String,
+        /// The PromQL expression.
+        expr: String,
+        /// The first evaluation time (Unix seconds or RFC 3339).
+        #[arg(long)]
+        start: String,
+        /// The last evaluation time (Unix seconds or RFC 3339).
+        #[arg(long)]
+        end: String,
+        /// The step between evaluations (`15s`, or seconds).
+        #[arg(long, default_value = "15s")]
+        step: String,
+    },
+}
+
+/// Sends the query as a form POST and prints the answer as a table.
+pub fn query(q: Query) -> Result<()> {
+    let (url, form) = match q {
+        Query::Instant { url, expr, time } => {
+            let mut form = vec![("query", expr)];
+            form.extend(time.map(|t| ("time", t)));
+            (format!("{}/api/v1/query", url.trim_end_matches('/')), form)
+        }
+        Query::Range {
+            url,
+            expr,
+            start,
+            end,
+            step,
+        } => (
+            format!("{}/api/v1/query_range", url.trim_end_matches('/')),
+            vec![
+                ("query", expr),
+                ("start", start),
+                ("end", end),
+                ("step", step),
+            ],
+        ),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let body = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(&url)
+            .form(&form)
+            .send()
+            .await
+            .with_context(|| format!("asking {url}"))?
+            .text()
+            .await
+            .with_context(|| format!("reading the answer of {url}"))
+    })?;
+    print!("{}", hestia::query::render(&body)?);
+    Ok(())
 }
