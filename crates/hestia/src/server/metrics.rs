@@ -1,15 +1,19 @@
 //! The server's own metrics, served on its `/metrics` through
 //! `hestia-instrument`: build information, configuration reloads, head
-//! cuts and compactions, the process (CPU, memory, file descriptors), and
-//! the head's size. Names follow Prometheus' own with a `hestia_` prefix
+//! cuts and compactions, the process (CPU, memory, file descriptors), the
+//! head's size, and HTTP requests by route and status code. Names follow Prometheus' own with a `hestia_` prefix
 //! (`prometheus_config_last_reload_successful` is
 //! `hestia_config_last_reload_successful`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
 use hestia_instrument::{
-    Counter, CounterFn, Gauge, GaugeFn, Histogram, Info, ProcessCollector, Registry,
+    Counter, CounterFn, Family, Gauge, GaugeFn, Histogram, Info, LabelSet, MetricGroup,
+    ProcessCollector, Registry,
 };
 use hestia_tsdb::Db;
 
@@ -27,6 +31,53 @@ pub struct ServerMetrics {
     compactions: Counter<u64>,
     compactions_failed: Counter<u64>,
     compaction_seconds: Histogram,
+    /// Requests served, by route and status.
+    pub http: HttpMetrics,
+}
+
+/// `{handler, code}`: the matched route (so as many values as routes) and
+/// the status code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, LabelSet)]
+pub struct HttpLabels {
+    /// The route, e.g. `/api/v1/query`; `unmatched` for 404s.
+    pub handler: String,
+    /// The status code.
+    pub code: u16,
+}
+
+/// The HTTP server's metrics (Prometheus' `prometheus_http_*`).
+#[derive(Clone, MetricGroup)]
+#[metrics(prefix = "hestia_http")]
+pub struct HttpMetrics {
+    /// Requests served, by route and status code.
+    pub requests: Family<HttpLabels, Counter>,
+    /// How long requests take, by route and status code.
+    #[metric(unit = "seconds", buckets = [0.1, 0.2, 0.4, 1.0, 3.0, 8.0, 20.0, 60.0, 120.0])]
+    pub request_duration: Family<HttpLabels, Histogram>,
+}
+
+/// Axum middleware recording every request in [`HttpMetrics`].
+pub async fn record_request(
+    State(metrics): State<HttpMetrics>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let start = std::time::Instant::now();
+    let handler = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
+    let response = next.run(request).await;
+    let labels = HttpLabels {
+        handler,
+        code: response.status().as_u16(),
+    };
+    metrics.requests.inc(&labels);
+    metrics
+        .request_duration
+        .observe(&labels, start.elapsed().as_secs_f64());
+    response
 }
 
 fn reg(e: hestia_instrument::Error) -> Error {
@@ -48,6 +99,7 @@ impl ServerMetrics {
             compaction_seconds: Histogram::new(
                 hestia_instrument::buckets::exponential(0.01, 2.0, 14).map_err(reg)?,
             ),
+            http: HttpMetrics::register(&registry).map_err(reg)?,
         };
         let info = Info::new([
             ("version", env!("CARGO_PKG_VERSION")),

@@ -48,7 +48,13 @@ pub fn router(shared: &Arc<Shared>) -> Router {
         .route("/-/reload", post(reload).put(reload))
         .route("/-/quit", post(quit).put(quit))
         .with_state(shared.clone());
-    api.router().merge(exporter.router()).merge(lifecycle)
+    api.router()
+        .merge(exporter.router())
+        .merge(lifecycle)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.metrics.http.clone(),
+            super::metrics::record_request,
+        ))
 }
 
 const LIFECYCLE_DISABLED: &str = "Lifecycle API is not enabled.";
