@@ -30,6 +30,9 @@
 //!   head into blocks, WAL checkpoints, compaction into larger blocks,
 //!   retention by time and size, deletes through tombstones, snapshots.
 //!
+//! [`metrics`] registers the database's self-metrics (`hestia_tsdb_*`)
+//! in a `hestia-instrument` registry.
+//!
 //! [`workload`] generates realistic scraped series to measure encodings
 //! on; [`fuzzing`] holds the bodies of the fuzz targets so the no-panic
 //! properties also run in the normal test suite.
@@ -56,13 +59,14 @@ mod error;
 pub mod fuzzing;
 pub mod head;
 pub mod index;
+pub mod metrics;
 pub mod record;
 pub mod wal;
 pub mod workload;
 
 pub use block::{Block, BlockId, BlockMeta, BlockOptions};
 pub use chunk::{Chunk, ChunkAppender, ChunkIter, Encoding, Sample};
-pub use db::{Clock, CompactReport, Db, DbOpenReport, DbOptions, SystemClock};
+pub use db::{Clock, CompactReport, Db, DbOpenReport, DbOptions, DbStats, SystemClock};
 pub use error::Error;
 pub use head::{Head, HeadOptions, HeadStats, OpenReport};
 pub use wal::{Damage, RepairReport, SyncPolicy, Wal, WalOptions};

@@ -1,13 +1,15 @@
 //! The head's WAL records: what the payload of a [`Wal`](crate::Wal) data
-//! record means. Owns the two record kinds the head logs — series
+//! record means. Owns the record kinds the head logs — series
 //! (reference and labels), samples (reference, timestamp, value bits,
-//! delta-encoded) and deletes (reference and an inclusive time range) —
-//! and their encoders and decoders.
+//! delta-encoded), out-of-order samples (the same, for samples accepted
+//! within the out-of-order window) and deletes (reference and an
+//! inclusive time range) — and their encoders and decoders.
 //!
 //! ```text
-//! series:   0x01 ‖ { uvarint ref ‖ uvarint n ‖ n × (uvarint len ‖ name ‖ uvarint len ‖ value) }*
-//! samples:  0x02 ‖ { varint Δref ‖ varint Δt ‖ value bits u64 LE }*
-//! deletes:  0x03 ‖ { uvarint ref ‖ varint min_t ‖ varint max_t }*
+//! series:      0x01 ‖ { uvarint ref ‖ uvarint n ‖ n × (uvarint len ‖ name ‖ uvarint len ‖ value) }*
+//! samples:     0x02 ‖ { varint Δref ‖ varint Δt ‖ value bits u64 LE }*
+//! deletes:     0x03 ‖ { uvarint ref ‖ varint min_t ‖ varint max_t }*
+//! ooo samples: 0x04 ‖ { varint Δref ‖ varint Δt ‖ value bits u64 LE }*
 //! ```
 //!
 //! Δ is the difference to the previous sample of the record (the first
@@ -28,6 +30,9 @@ pub const SAMPLES: u8 = 2;
 /// The first byte of a deletes record.
 pub const DELETES: u8 = 3;
 
+/// The first byte of an out-of-order samples record.
+pub const OOO_SAMPLES: u8 = 4;
+
 /// What a record holds, from its first byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordKind {
@@ -37,6 +42,9 @@ pub enum RecordKind {
     Samples,
     /// Deleted time ranges of series defined earlier ([`RefDelete`]).
     Deletes,
+    /// Samples of series defined earlier accepted out of order, within
+    /// the head's out-of-order window ([`RefSample`]).
+    OooSamples,
 }
 
 /// A deletion as logged: samples of series `id` in `[min_t, max_t]` are
@@ -111,6 +119,7 @@ pub fn record_kind(payload: &[u8]) -> Result<RecordKind, Error> {
         Some(&SERIES) => Ok(RecordKind::Series),
         Some(&SAMPLES) => Ok(RecordKind::Samples),
         Some(&DELETES) => Ok(RecordKind::Deletes),
+        Some(&OOO_SAMPLES) => Ok(RecordKind::OooSamples),
         Some(_) => Err(corrupt("unknown record kind")),
         None => Err(corrupt("empty record")),
     }
@@ -181,8 +190,17 @@ fn read_str<'a>(payload: &'a [u8], pos: &mut usize) -> Result<&'a str, Error> {
 
 /// Appends a samples record of `samples` to `out`.
 pub fn encode_samples(samples: &[RefSample], out: &mut Vec<u8>) {
+    encode_samples_as(SAMPLES, samples, out);
+}
+
+/// Appends an out-of-order samples record of `samples` to `out`.
+pub fn encode_ooo_samples(samples: &[RefSample], out: &mut Vec<u8>) {
+    encode_samples_as(OOO_SAMPLES, samples, out);
+}
+
+fn encode_samples_as(kind: u8, samples: &[RefSample], out: &mut Vec<u8>) {
     out.reserve(1 + samples.len() * 12);
-    out.push(SAMPLES);
+    out.push(kind);
     let (mut id, mut t) = (0u64, 0i64);
     for s in samples {
         put_uvarint(out, zigzag(s.id.wrapping_sub(id) as i64));
@@ -195,9 +213,19 @@ pub fn encode_samples(samples: &[RefSample], out: &mut Vec<u8>) {
 /// Decodes a samples record, appending its samples to `out` (cleared
 /// first).
 pub fn decode_samples(payload: &[u8], out: &mut Vec<RefSample>) -> Result<(), Error> {
+    decode_samples_as(SAMPLES, payload, out)
+}
+
+/// Decodes an out-of-order samples record, appending its samples to
+/// `out` (cleared first).
+pub fn decode_ooo_samples(payload: &[u8], out: &mut Vec<RefSample>) -> Result<(), Error> {
+    decode_samples_as(OOO_SAMPLES, payload, out)
+}
+
+fn decode_samples_as(kind: u8, payload: &[u8], out: &mut Vec<RefSample>) -> Result<(), Error> {
     out.clear();
-    if payload.first() != Some(&SAMPLES) {
-        return Err(corrupt("not a samples record"));
+    if payload.first() != Some(&kind) {
+        return Err(corrupt("not a samples record of this kind"));
     }
     let mut pos = 1;
     let (mut id, mut t) = (0u64, 0i64);
@@ -273,6 +301,7 @@ mod tests {
             ),
             ("truncated sample", vec![SAMPLES, 2, 2, 0, 0, 0]),
             ("truncated delete", vec![DELETES, 2, 2]),
+            ("truncated ooo sample", vec![OOO_SAMPLES, 2, 2, 0]),
         ];
         for (what, payload) in cases {
             let bad = match record_kind(&payload) {
@@ -280,6 +309,9 @@ mod tests {
                 Ok(RecordKind::Series) => decode_series(&payload, &mut Vec::new()).is_err(),
                 Ok(RecordKind::Samples) => decode_samples(&payload, &mut Vec::new()).is_err(),
                 Ok(RecordKind::Deletes) => decode_deletes(&payload, &mut Vec::new()).is_err(),
+                Ok(RecordKind::OooSamples) => {
+                    decode_ooo_samples(&payload, &mut Vec::new()).is_err()
+                }
             };
             assert!(bad, "{what}: accepted");
         }
@@ -316,6 +348,13 @@ mod tests {
             prop_assert_eq!(record_kind(&buf).unwrap(), RecordKind::Samples);
             let mut back = Vec::new();
             decode_samples(&buf, &mut back).unwrap();
+            prop_assert_eq!(&back, &samples);
+            let mut ooo = Vec::new();
+            encode_ooo_samples(&samples, &mut ooo);
+            prop_assert_eq!(record_kind(&ooo).unwrap(), RecordKind::OooSamples);
+            prop_assert_eq!(&ooo[1..], &buf[1..]);
+            prop_assert!(decode_samples(&ooo, &mut back).is_err());
+            decode_ooo_samples(&ooo, &mut back).unwrap();
             prop_assert_eq!(back, samples);
         }
 
@@ -340,6 +379,7 @@ mod tests {
             let _ = decode_series(&bytes, &mut Vec::new());
             let _ = decode_samples(&bytes, &mut Vec::new());
             let _ = decode_deletes(&bytes, &mut Vec::new());
+            let _ = decode_ooo_samples(&bytes, &mut Vec::new());
         }
     }
 }

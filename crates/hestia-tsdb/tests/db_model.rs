@@ -1,7 +1,9 @@
-//! The `Db` against `hestia_storage::MemStorage`: random appends (in
-//! order, duplicates, out of order, NaNs, stale markers, large gaps),
-//! queried after every step, with head cuts, compaction, deletes of block
-//! data, reopen and retention in between.
+//! The `Db` against a plain model of the append rules (`common::model`,
+//! queried through `hestia_storage::MemStorage`): random appends (in
+//! order, duplicates, out of order inside and outside a random
+//! out-of-order window, NaNs, stale markers, large gaps), queried after
+//! every step, with head cuts, compaction, deletes of block data, reopen
+//! and retention in between.
 //!
 //! What retention promises, and is checked here: after it runs, the
 //! database holds exactly the model's samples at or after some cut `c`
@@ -23,8 +25,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use common::head::read_all;
+use common::model::{Batch, Model};
 use hestia_model::{Labels, Matcher, Sample, STALE_NAN};
-use hestia_storage::{AppendError, Appendable, MemStorage, Queryable, SelectHints};
+use hestia_storage::{Appendable, MemStorage, Queryable, SelectHints};
 use hestia_tsdb::{BlockOptions, Clock, Db, DbOptions, HeadOptions, SyncPolicy, WalOptions};
 use proptest::prelude::*;
 
@@ -39,6 +42,15 @@ impl Clock for TestClock {
 }
 
 fn db_opts(range: i64, retention_time: Option<i64>, retention_bytes: Option<u64>) -> DbOptions {
+    db_opts_ooo(range, retention_time, retention_bytes, 0)
+}
+
+fn db_opts_ooo(
+    range: i64,
+    retention_time: Option<i64>,
+    retention_bytes: Option<u64>,
+    window: i64,
+) -> DbOptions {
     DbOptions {
         head: HeadOptions {
             samples_per_chunk: 5,
@@ -59,6 +71,7 @@ fn db_opts(range: i64, retention_time: Option<i64>, retention_bytes: Option<u64>
         verify_chunks: true,
         clock: Arc::new(TestClock::default()),
     }
+    .with_out_of_order_window(window)
 }
 
 fn pool() -> Vec<Labels> {
@@ -146,12 +159,18 @@ fn data_start(db: &Db) -> i64 {
         .map_or(db.head().min_valid_time(), |b| b.meta().min_t)
 }
 
-fn run(ops: Vec<Op>, retention_time: Option<i64>, retention_bytes: Option<u64>) {
+/// The out-of-order windows tried: none, less than the head's span, and
+/// more than the head ever holds (then its start limits).
+fn window() -> impl Strategy<Value = i64> {
+    prop_oneof![Just(0i64), 1i64..40, Just(1_000)]
+}
+
+fn run(ops: Vec<Op>, retention_time: Option<i64>, retention_bytes: Option<u64>, window: i64) {
     const RANGE: i64 = 100;
     let dir = tempfile::tempdir().unwrap();
-    let opts = || db_opts(RANGE, retention_time, retention_bytes);
+    let opts = || db_opts_ooo(RANGE, retention_time, retention_bytes, window);
     let (mut db, _) = Db::open(dir.path(), opts()).unwrap();
-    let model = MemStorage::new();
+    let mut model = Model::new(window, i64::MIN, None);
     let labels = pool();
     let mut last_t = [0i64; 5];
     let mut deleted = Deleted::new();
@@ -163,26 +182,22 @@ fn run(ops: Vec<Op>, retention_time: Option<i64>, retention_bytes: Option<u64>) 
                     // The model cannot forget a sample; the database did.
                     continue;
                 }
+                // Before the head's bound (blocks own that time), samples
+                // are out of bounds.
+                model.set_min_valid(db.head().min_valid_time());
                 let mut app = db.appender();
-                match app.append(None, &labels[s], t, v) {
-                    Ok(_) => {
-                        app.commit().unwrap();
-                        let mut m = model.appender();
-                        m.append(None, &labels[s], t, v).unwrap();
-                        m.commit().unwrap();
-                        last_t[s] = t;
-                    }
-                    Err(AppendError::OutOfBounds { .. }) => {
-                        // Before the head's bound: blocks own that time.
-                        assert!(t < db.head().min_valid_time());
-                    }
-                    Err(_) => {
-                        let mut m = model.appender();
-                        assert!(
-                            m.append(None, &labels[s], t, v).is_err(),
-                            "model accepts {t}"
-                        );
-                    }
+                let mut batch = Batch::default();
+                let got = app.append(None, &labels[s], t, v);
+                let want = model.append(&mut batch, &labels[s], t, v);
+                assert_eq!(
+                    format!("{:?}", got.as_ref().err()),
+                    format!("{:?}", want.as_ref().err()),
+                    "append ({t}, {v:?})"
+                );
+                app.commit().unwrap();
+                model.commit(batch);
+                if got.is_ok() {
+                    last_t[s] = t;
                 }
             }
             Op::Compact => {
@@ -204,7 +219,7 @@ fn run(ops: Vec<Op>, retention_time: Option<i64>, retention_bytes: Option<u64>) 
                 let job = ["x", "y", "z"][j];
                 db.delete_series(&[Matcher::equal("job", job)], lo, hi)
                     .unwrap();
-                for (l, samples) in dump(&model, lo, hi) {
+                for (l, samples) in dump(&model.mem(), lo, hi) {
                     if l.get("job") == Some(job) {
                         deleted.extend(samples.into_iter().map(|(t, _)| (l.clone(), t)));
                     }
@@ -212,11 +227,12 @@ fn run(ops: Vec<Op>, retention_time: Option<i64>, retention_bytes: Option<u64>) 
             }
         }
         let start = data_start(&db);
-        let want = expected(&model, start, &deleted);
+        let mem = model.mem();
+        let want = expected(&mem, start, &deleted);
         if let (Some(bound), None) = (db.retention_bound(), retention_bytes) {
             // Nothing at or after the bound is lost.
             assert_eq!(
-                expected(&model, start.min(bound), &deleted),
+                expected(&mem, start.min(bound), &deleted),
                 want,
                 "bound {bound}"
             );
@@ -226,7 +242,7 @@ fn run(ops: Vec<Op>, retention_time: Option<i64>, retention_bytes: Option<u64>) 
     // A narrower window agrees too.
     let (lo, hi) = (RANGE, 5 * RANGE);
     let got = dump(&db, lo, hi);
-    let want: Dump = expected(&model, data_start(&db), &deleted)
+    let want: Dump = expected(&model.mem(), data_start(&db), &deleted)
         .into_iter()
         .map(|(l, s)| {
             (
@@ -245,18 +261,24 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn db_matches_the_model(ops in proptest::collection::vec(op(), 1..150)) {
-        run(ops, None, None);
+    fn db_matches_the_model(ops in proptest::collection::vec(op(), 1..150), window in window()) {
+        run(ops, None, None, window);
     }
 
     #[test]
-    fn db_matches_the_model_under_time_retention(ops in proptest::collection::vec(op(), 1..150)) {
-        run(ops, Some(350), None);
+    fn db_matches_the_model_under_time_retention(
+        ops in proptest::collection::vec(op(), 1..150),
+        window in window(),
+    ) {
+        run(ops, Some(350), None, window);
     }
 
     #[test]
-    fn db_matches_the_model_under_size_retention(ops in proptest::collection::vec(op(), 1..150)) {
-        run(ops, None, Some(1_500));
+    fn db_matches_the_model_under_size_retention(
+        ops in proptest::collection::vec(op(), 1..150),
+        window in window(),
+    ) {
+        run(ops, None, Some(1_500), window);
     }
 }
 
@@ -307,5 +329,6 @@ fn regression_delete_then_reopen_then_append() {
         ],
         None,
         None,
+        0,
     );
 }

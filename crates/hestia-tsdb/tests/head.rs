@@ -327,7 +327,7 @@ fn invalid_options_are_refused() {
             ..d.clone()
         },
         HeadOptions {
-            out_of_order_window: 1,
+            out_of_order_window: -1,
             ..d.clone()
         },
         HeadOptions {

@@ -1,14 +1,17 @@
-//! The head against `hestia_storage::MemStorage`, the reference
-//! implementation of the contract: random batches (in order, out of
-//! order, duplicates, NaNs, stale markers, large gaps, extreme
-//! timestamps, commit and rollback), random selects, seeks and label
-//! queries, with close and reopen (WAL replay) in between.
+//! The head against a plain model of the append rules
+//! (`common::model`, queried through `hestia_storage::MemStorage`, the
+//! reference implementation of the contract): random batches (in order,
+//! out of order inside and outside a random out-of-order window,
+//! duplicates, NaNs, stale markers, large gaps, extreme timestamps,
+//! commit and rollback), random selects, seeks and label queries, with
+//! close and reopen (WAL replay) in between.
 
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
 
 use common::head::{dump, opts_for_test, read_all};
+use common::model::{Batch, Model};
 use hestia_model::{Labels, MatchType, Matcher, Sample, STALE_NAN};
 use hestia_storage::{Appendable, MemStorage, Queryable, SelectHints, SeriesRef};
 use hestia_tsdb::{Head, HeadOptions};
@@ -129,6 +132,7 @@ struct Config {
     max_series: Option<usize>,
     min_valid_time: Option<i64>,
     per_record: usize,
+    window: i64,
 }
 
 fn config() -> impl Strategy<Value = Config> {
@@ -138,14 +142,16 @@ fn config() -> impl Strategy<Value = Config> {
         prop::option::weighted(0.3, 0usize..8),
         prop::option::weighted(0.3, -20i64..100),
         1usize..6,
+        prop_oneof![2 => Just(0i64), 2 => 1i64..60, 1 => Just(i64::MAX)],
     )
         .prop_map(
-            |(samples_per_chunk, page, max_series, min_valid_time, per_record)| Config {
+            |(samples_per_chunk, page, max_series, min_valid_time, per_record, window)| Config {
                 samples_per_chunk,
                 page,
                 max_series,
                 min_valid_time,
                 per_record,
+                window,
             },
         )
 }
@@ -157,6 +163,7 @@ fn head_options(c: &Config) -> HeadOptions {
         max_series: c.max_series,
         min_valid_time: c.min_valid_time.unwrap_or(i64::MIN),
         samples_per_record: c.per_record,
+        out_of_order_window: c.window,
         ..opts_for_test(512)
     }
 }
@@ -169,12 +176,13 @@ struct World {
     dir: tempfile::TempDir,
     config: Config,
     head: Option<Head>,
+    model: Model,
+    /// The model's samples, for queries (rebuilt after each batch).
     mem: MemStorage,
     pool: Vec<Labels>,
-    /// Per pool entry: the last timestamp tried, and each storage's ref.
+    /// Per pool entry: the last timestamp tried, and the head's ref.
     last_t: Vec<i64>,
     head_refs: HashMap<usize, SeriesRef>,
-    mem_refs: HashMap<usize, SeriesRef>,
 }
 
 impl World {
@@ -182,23 +190,21 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let (head, report) = Head::open(dir.path(), head_options(&config)).unwrap();
         assert!(report.repair.is_clean());
-        let mut mem = MemStorage::new();
-        if let Some(limit) = config.max_series {
-            mem = mem.with_series_limit(limit);
-        }
-        if let Some(t) = config.min_valid_time {
-            mem = mem.with_min_valid_time(t);
-        }
+        let model = Model::new(
+            config.window,
+            config.min_valid_time.unwrap_or(i64::MIN),
+            config.max_series,
+        );
         let pool = pool();
         World {
             last_t: vec![0; pool.len()],
             dir,
             config,
             head: Some(head),
-            mem,
+            mem: model.mem(),
+            model,
             pool,
             head_refs: HashMap::new(),
-            mem_refs: HashMap::new(),
         }
     }
 
@@ -209,7 +215,7 @@ impl World {
     fn batch(&mut self, appends: &[(usize, Step, f64, bool)], commit: bool) {
         let head = self.head.as_ref().unwrap();
         let mut h = head.appender();
-        let mut m = self.mem.appender();
+        let mut m = Batch::default();
         for (i, step, v, use_ref) in appends {
             let last = &mut self.last_t[*i];
             *last = match *step {
@@ -222,29 +228,27 @@ impl World {
             let t = *last;
             let labels = &self.pool[*i];
             let href = use_ref.then(|| self.head_refs.get(i).copied()).flatten();
-            let mref = use_ref.then(|| self.mem_refs.get(i).copied()).flatten();
             let got = h.append(href, labels, t, *v);
-            let want = m.append(mref, labels, t, *v);
+            let want = self.model.append(&mut m, labels, t, *v);
             assert_eq!(
                 format!("{:?}", got.as_ref().err()),
                 format!("{:?}", want.as_ref().err()),
                 "append {labels} ({t}, {v:?})"
             );
-            if let (Ok(hr), Ok(mr)) = (got, want) {
+            if let Ok(hr) = got {
                 self.head_refs.insert(*i, hr);
-                self.mem_refs.insert(*i, mr);
             }
         }
         if commit {
             h.commit().unwrap();
-            m.commit().unwrap();
+            self.model.commit(m);
         } else {
             h.rollback().unwrap();
-            m.rollback().unwrap();
         }
+        self.mem = self.model.mem();
         let stats = head.stats();
-        assert_eq!(stats.series, self.mem.series_count());
-        assert_eq!(stats.samples, self.mem.sample_count() as u64);
+        assert_eq!(stats.series, self.model.series_count());
+        assert_eq!(stats.samples, self.model.sample_count() as u64);
     }
 
     fn select(&self, matchers: &[Matcher], min_t: i64, max_t: i64, probe: i64) {
@@ -312,7 +316,7 @@ impl World {
         assert_eq!(report.replay.corrupt_records, 0);
         assert_eq!(report.replay.unknown_series_samples, 0);
         assert_eq!(report.replay.dropped_samples, 0);
-        assert_eq!(head.stats().series, self.mem.series_count());
+        assert_eq!(head.stats().series, self.model.series_count());
         self.head = Some(head);
         assert_eq!(dump(self.head()), self.mem.dump());
     }

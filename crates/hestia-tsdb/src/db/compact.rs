@@ -5,6 +5,7 @@
 //! data or the replaced blocks are deleted).
 
 use std::path::Path;
+use std::sync::atomic::Ordering;
 
 use hestia_storage::{Queryable, SelectHints};
 
@@ -68,6 +69,20 @@ impl Db {
     /// compaction range, and applies retention.
     pub fn compact(&self) -> Result<CompactReport, Error> {
         let _g = self.maintenance.lock();
+        let c = &self.counters;
+        c.compactions_triggered.fetch_add(1, Ordering::Relaxed);
+        let result = self.compact_locked();
+        match &result {
+            Ok(r) => c.compactions.fetch_add(
+                (r.head_blocks.len() + r.merged.len()) as u64,
+                Ordering::Relaxed,
+            ),
+            Err(_) => c.compactions_failed.fetch_add(1, Ordering::Relaxed),
+        };
+        result
+    }
+
+    fn compact_locked(&self) -> Result<CompactReport, Error> {
         let mut report = CompactReport::default();
         let range = self.opts.block_range;
         while let Some((lo, hi)) = self.head.time_range() {
@@ -77,6 +92,12 @@ impl Db {
             let Some(end) = window_start(lo, range).and_then(|s| s.checked_add(range)) else {
                 break;
             };
+            // Refuse samples before the cut first, so that none lands in
+            // the head's range being written (or, accepted out of order,
+            // behind it) and is then truncated away unwritten: commits
+            // drop what is before the bound when they apply.
+            self.head
+                .set_min_valid_time(end.max(self.head.min_valid_time()));
             if let Some(id) = write_head_block(self, &self.dir, lo, end - 1)? {
                 self.add_block(id)?;
                 report.head_blocks.push(id);

@@ -25,6 +25,13 @@
 //!   equal timestamps. The head is read first, then the list of blocks,
 //!   so a concurrent cut never hides data (it may show it twice, which the
 //!   merge removes).
+//! * **Out-of-order samples** (with `head.out_of_order_window`) live in
+//!   the head until it is cut; the cut writes them into the level-1
+//!   block of their time together with the in-order samples. The head
+//!   refuses samples before its minimum valid time (raised before each
+//!   cut), so blocks cut from the head never overlap; blocks that do
+//!   overlap (imported ones, say) are merged by queries and compaction
+//!   alike (`merge_series_sets`, one sample per timestamp).
 //! * **Retention** keeps every sample at or after the *retention bound*,
 //!   `newest timestamp + 1 − retention_time`: a block is deleted only when
 //!   its whole range `[min_t, max_t)` ends at or before the bound. The
@@ -45,6 +52,7 @@ mod compact;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use hestia_model::Matcher;
@@ -85,7 +93,8 @@ pub const DEFAULT_BLOCK_RANGE: i64 = 2 * 3_600_000;
 #[derive(Debug, Clone)]
 pub struct DbOptions {
     /// The head's options (its `min_valid_time` is raised to the end of
-    /// the newest block).
+    /// the newest block). The out-of-order window is
+    /// `head.out_of_order_window` ([`DbOptions::with_out_of_order_window`]).
     pub head: HeadOptions,
     /// How blocks are written.
     pub block: BlockOptions,
@@ -124,6 +133,22 @@ impl Default for DbOptions {
 }
 
 impl DbOptions {
+    /// These options with the head's out-of-order window set to
+    /// `window` milliseconds (Prometheus'
+    /// `storage.tsdb.out_of_order_time_window`; see
+    /// [`HeadOptions::out_of_order_window`]). Samples accepted out of
+    /// order are written into the block of their time when the head is
+    /// cut, like in-order ones: blocks cut from the head never overlap.
+    pub fn with_out_of_order_window(mut self, window: i64) -> DbOptions {
+        self.head.out_of_order_window = window;
+        self
+    }
+
+    /// The head's out-of-order window in milliseconds (`0`: none).
+    pub fn out_of_order_window(&self) -> i64 {
+        self.head.out_of_order_window
+    }
+
     /// The compaction ranges, smallest (the block range) first.
     pub fn ranges(&self) -> Vec<i64> {
         let cap = self.max_block_range.unwrap_or(match self.retention_time {
@@ -169,6 +194,27 @@ pub struct Db {
     /// Held by compaction, deletes and snapshots.
     maintenance: Mutex<()>,
     last_id: Mutex<BlockId>,
+    counters: DbCounters,
+}
+
+/// Totals of [`Db::compact`] for the self-metrics.
+#[derive(Debug, Default)]
+struct DbCounters {
+    compactions_triggered: AtomicU64,
+    compactions: AtomicU64,
+    compactions_failed: AtomicU64,
+}
+
+/// The database's maintenance totals since it was opened, from
+/// [`Db::stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DbStats {
+    /// [`Db::compact`] calls.
+    pub compactions_triggered: u64,
+    /// Blocks written by compaction: head cuts and merges.
+    pub compactions: u64,
+    /// [`Db::compact`] calls that failed.
+    pub compactions_failed: u64,
 }
 
 impl Db {
@@ -237,6 +283,7 @@ impl Db {
             blocks: RwLock::new(blocks),
             maintenance: Mutex::new(()),
             last_id: Mutex::new(last_id),
+            counters: DbCounters::default(),
         };
         report.retention = db.apply_retention()?;
         Ok((db, report))
@@ -255,6 +302,21 @@ impl Db {
     /// The options.
     pub fn options(&self) -> &DbOptions {
         &self.opts
+    }
+
+    /// Compaction totals since the database was opened.
+    pub fn stats(&self) -> DbStats {
+        let c = &self.counters;
+        DbStats {
+            compactions_triggered: c.compactions_triggered.load(Ordering::Relaxed),
+            compactions: c.compactions.load(Ordering::Relaxed),
+            compactions_failed: c.compactions_failed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Bytes of the WAL directory: segments and checkpoint.
+    pub fn wal_size_bytes(&self) -> u64 {
+        dir_size(&self.dir.join("wal"))
     }
 
     /// The blocks being served, oldest first.
@@ -298,6 +360,22 @@ impl Db {
         let _g = self.maintenance.lock();
         self.write_snapshot(dir.as_ref(), true)
     }
+}
+
+/// Bytes of the files under `dir`, recursively; what cannot be read
+/// counts as empty.
+fn dir_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 /// Hard-links every file under `from` into `to` (directories created).

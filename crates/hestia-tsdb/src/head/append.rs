@@ -2,8 +2,18 @@
 //! the series' newest committed sample and the batch's own, logged to the
 //! WAL and applied under the write lock on commit. Also
 //! [`log_unlogged`], which writes the records of a commit.
+//!
+//! With an out-of-order window `W`, a sample before its series' newest
+//! is accepted when it is at or after the head's newest committed
+//! timestamp minus `W` (read when the sample is appended; refused as
+//! `TooOld` otherwise) and the series has no sample at its time (the same
+//! value bit for bit is accepted and stored once, as in order; another
+//! value is a duplicate). Such samples are collected apart, logged as
+//! out-of-order samples records after the batch's in-order ones, and
+//! applied after them into the series' out-of-order store.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 use hestia_model::{Labels, Sample};
 use hestia_storage::{check_series_labels, AppendError, Appender, SeriesRef, StorageError};
@@ -12,7 +22,7 @@ use parking_lot::RwLock;
 use super::state::State;
 use super::{bump, storage_error, Head};
 use crate::index::SeriesId;
-use crate::record::{encode_samples, encode_series, RefSample, RefSeries};
+use crate::record::{encode_ooo_samples, encode_samples, encode_series, RefSample, RefSeries};
 use crate::wal::Wal;
 use crate::Error;
 
@@ -23,8 +33,21 @@ pub(super) struct HeadAppender<'h> {
     head: &'h Head,
     /// Accepted samples in append order.
     pending: Vec<RefSample>,
+    /// Accepted out-of-order samples in append order.
+    pending_ooo: Vec<RefSample>,
     /// The newest pending sample of each series in the batch.
     newest: HashMap<SeriesId, Sample, foldhash::fast::RandomState>,
+    /// With an out-of-order window: the value bits of every pending
+    /// sample, by series and time (for duplicate checks).
+    seen: HashMap<(SeriesId, i64), u64, foldhash::fast::RandomState>,
+}
+
+/// What [`HeadAppender::resolve`] finds: the series, its newest committed
+/// sample, and the head's newest committed timestamp.
+struct Resolved {
+    id: SeriesId,
+    committed: Option<Sample>,
+    head_max: i64,
 }
 
 impl<'h> HeadAppender<'h> {
@@ -32,7 +55,9 @@ impl<'h> HeadAppender<'h> {
         HeadAppender {
             head,
             pending: Vec::new(),
+            pending_ooo: Vec::new(),
             newest: HashMap::default(),
+            seen: HashMap::default(),
         }
     }
 
@@ -40,28 +65,29 @@ impl<'h> HeadAppender<'h> {
     /// series if it is new. A reference naming an existing series is
     /// trusted (the contract makes passing it with other labels the
     /// caller's bug), which skips hashing the labels.
-    fn resolve(
-        &self,
-        hint: Option<SeriesRef>,
-        labels: &Labels,
-    ) -> Result<(SeriesId, Option<Sample>), AppendError> {
+    fn resolve(&self, hint: Option<SeriesRef>, labels: &Labels) -> Result<Resolved, AppendError> {
         let head = self.head;
+        let found = |state: &State, id: SeriesId| Resolved {
+            id,
+            committed: state.get(id).and_then(|s| s.last()),
+            head_max: state.max_time,
+        };
         let hash = {
             let state = head.state.read();
             if let Some(s) = hint.and_then(|r| u32::try_from(r.0).ok()) {
-                if let Some(series) = state.get(s) {
-                    return Ok((s, series.last()));
+                if state.get(s).is_some() {
+                    return Ok(found(&state, s));
                 }
             }
             let hash = labels.hash();
             if let Some(id) = state.lookup(hash, labels) {
-                return Ok((id, state.get(id).and_then(|s| s.last())));
+                return Ok(found(&state, id));
             }
             hash
         };
         let mut state = head.state.write();
         if let Some(id) = state.lookup(hash, labels) {
-            return Ok((id, state.get(id).and_then(|s| s.last())));
+            return Ok(found(&state, id));
         }
         if let Some(limit) = head.opts.max_series {
             if state.live >= limit {
@@ -74,7 +100,67 @@ impl<'h> HeadAppender<'h> {
         if head.wal.is_some() {
             state.unlogged.push(id);
         }
-        Ok((id, None))
+        Ok(Resolved {
+            id,
+            committed: None,
+            head_max: state.max_time,
+        })
+    }
+
+    /// Adds an accepted sample to the batch.
+    fn accept(&mut self, id: SeriesId, t: i64, v: f64, ooo: bool) {
+        let s = RefSample {
+            id: u64::from(id),
+            t,
+            v,
+        };
+        if ooo {
+            self.pending_ooo.push(s);
+        } else {
+            self.pending.push(s);
+            self.newest.insert(id, Sample::new(t, v));
+        }
+        if self.head.opts.out_of_order_window > 0 {
+            self.seen.insert((id, t), v.to_bits());
+        }
+    }
+
+    /// Checks a sample before its series' newest against the window and
+    /// the samples the series has (committed or pending), and accepts it.
+    fn append_out_of_order(
+        &mut self,
+        r: &Resolved,
+        t: i64,
+        v: f64,
+        reference: SeriesRef,
+    ) -> Result<SeriesRef, AppendError> {
+        let c = &self.head.counters;
+        let min_t = r
+            .head_max
+            .saturating_sub(self.head.opts.out_of_order_window);
+        if t < min_t {
+            bump(&c.too_old, 1);
+            return Err(AppendError::TooOld { t, min_t });
+        }
+        let existing = match self.seen.get(&(r.id, t)) {
+            Some(&bits) => Some(bits),
+            None => self.head.state.read().value_at(r.id, t),
+        };
+        match existing {
+            Some(bits) if bits == v.to_bits() => Ok(reference),
+            Some(bits) => {
+                bump(&c.duplicate, 1);
+                Err(AppendError::DuplicateSampleForTimestamp {
+                    t,
+                    existing: f64::from_bits(bits),
+                    new: v,
+                })
+            }
+            None => {
+                self.accept(r.id, t, v, true);
+                Ok(reference)
+            }
+        }
     }
 }
 
@@ -91,20 +177,19 @@ impl Appender for HeadAppender<'_> {
             bump(&c.invalid_labels, 1);
             return Err(e);
         }
-        let min_t = self
-            .head
-            .min_valid_time
-            .load(std::sync::atomic::Ordering::Relaxed);
+        let min_t = self.head.min_valid_time.load(Ordering::Relaxed);
         if t < min_t {
             bump(&c.out_of_bounds, 1);
             return Err(AppendError::OutOfBounds { t, min_t });
         }
-        let (id, committed) = self.resolve(series, labels)?;
+        let r = self.resolve(series, labels)?;
+        let id = r.id;
         let reference = SeriesRef(u64::from(id));
-        let newest = self.newest.get(&id).copied().or(committed);
+        let newest = self.newest.get(&id).copied().or(r.committed);
         match newest {
-            // The out-of-order window would accept `t` here when it is at
-            // or after `n.t - window`, and refuse older samples as TooOld.
+            Some(n) if t < n.t && self.head.opts.out_of_order_window > 0 => {
+                self.append_out_of_order(&r, t, v, reference)
+            }
             Some(n) if t < n.t => {
                 bump(&c.out_of_order, 1);
                 Err(AppendError::OutOfOrder { t, latest: n.t })
@@ -119,12 +204,7 @@ impl Appender for HeadAppender<'_> {
                 })
             }
             _ => {
-                self.pending.push(RefSample {
-                    id: u64::from(id),
-                    t,
-                    v,
-                });
-                self.newest.insert(id, Sample::new(t, v));
+                self.accept(id, t, v, false);
                 Ok(reference)
             }
         }
@@ -137,24 +217,30 @@ impl Appender for HeadAppender<'_> {
             log_unlogged(
                 &head.state,
                 wal,
-                &self.pending,
+                Batch {
+                    samples: &self.pending,
+                    ooo: &self.pending_ooo,
+                },
                 head.opts.samples_per_record,
             )
             .map_err(storage_error)?;
         }
         let per_chunk = head.opts.samples_per_chunk;
-        let mut applied = 0;
+        let (mut applied, mut applied_ooo) = (0, 0);
         {
             let mut state = head.state.write();
             // A truncation since the samples were checked may have moved
             // the bound: what is now before it belongs to a block.
-            let min_t = head
-                .min_valid_time
-                .load(std::sync::atomic::Ordering::Relaxed);
+            let min_t = head.min_valid_time.load(Ordering::Relaxed);
+            // Ids come from `resolve`, so they fit.
             for s in self.pending.iter().filter(|s| s.t >= min_t) {
-                // Ids come from `resolve`, so they fit.
                 if state.append(s.id as SeriesId, s.t, s.v, per_chunk) {
                     applied += 1;
+                }
+            }
+            for s in self.pending_ooo.iter().filter(|s| s.t >= min_t) {
+                if state.insert_ooo(s.id as SeriesId, s.t, s.v, per_chunk) {
+                    applied_ooo += 1;
                 }
             }
             // Chunks closed by this commit reach the files before anyone
@@ -162,11 +248,11 @@ impl Appender for HeadAppender<'_> {
             state.flush();
         }
         drop(wal);
-        bump(&head.counters.appended, applied);
-        bump(
-            &head.counters.dropped_at_commit,
-            self.pending.len() as u64 - applied,
-        );
+        let c = &head.counters;
+        bump(&c.appended, applied + applied_ooo);
+        bump(&c.ooo_appended, applied_ooo);
+        let total = (self.pending.len() + self.pending_ooo.len()) as u64;
+        bump(&c.dropped_at_commit, total - applied - applied_ooo);
         Ok(())
     }
 
@@ -175,13 +261,23 @@ impl Appender for HeadAppender<'_> {
     }
 }
 
+/// The samples of one commit, as logged.
+#[derive(Default)]
+pub(super) struct Batch<'a> {
+    /// In-order samples.
+    pub(super) samples: &'a [RefSample],
+    /// Samples accepted out of order, applied after `samples`.
+    pub(super) ooo: &'a [RefSample],
+}
+
 /// Logs, as one batch, series records for every series not logged yet,
-/// then `samples` in records of at most `per_record`. On failure the
-/// series stay marked unlogged. The caller holds the WAL's lock.
+/// then the batch's samples records and then its out-of-order samples
+/// records, each of at most `per_record` samples. On failure the series
+/// stay marked unlogged. The caller holds the WAL's lock.
 pub(super) fn log_unlogged(
     state: &RwLock<State>,
     wal: &mut Wal,
-    samples: &[RefSample],
+    batch: Batch<'_>,
     per_record: usize,
 ) -> Result<(), Error> {
     let (ids, series) = {
@@ -207,9 +303,14 @@ pub(super) fn log_unlogged(
         encode_series(chunk, &mut buf);
         records.push(buf);
     }
-    for chunk in samples.chunks(per_record.max(1)) {
+    for chunk in batch.samples.chunks(per_record.max(1)) {
         let mut buf = Vec::new();
         encode_samples(chunk, &mut buf);
+        records.push(buf);
+    }
+    for chunk in batch.ooo.chunks(per_record.max(1)) {
+        let mut buf = Vec::new();
+        encode_ooo_samples(chunk, &mut buf);
         records.push(buf);
     }
     if records.is_empty() {

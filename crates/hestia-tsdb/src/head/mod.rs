@@ -38,13 +38,20 @@
 //!   oldest data, [`Head::truncate`] drops it and checkpoints the WAL;
 //!   [`Head::delete`] removes samples (logged as a deletes record).
 //!
-//! Out-of-order samples are refused and counted
-//! ([`HeadOptions::out_of_order_window`] is the hook for accepting them
-//! within a window).
+//! * **Out-of-order samples** are refused and counted by default. With
+//!   [`HeadOptions::out_of_order_window`] `W > 0`, a sample before its
+//!   series' newest is accepted when it is at or after the head's newest
+//!   timestamp minus `W` (older: `TooOld`) and the series has no sample
+//!   at its time; it goes to the series' out-of-order store (`ooo.rs`:
+//!   a sorted buffer of 32 samples, then in-memory XOR chunks), is
+//!   logged as an out-of-order samples record, and is merged with the
+//!   in-order chunks by queries. Samples before the head's minimum valid
+//!   time stay `OutOfBounds` (see the option).
 
 mod append;
 pub(crate) mod chunk_files;
 pub(crate) mod chunk_frame;
+mod ooo;
 mod query;
 mod replay;
 mod series;
@@ -80,12 +87,18 @@ pub struct HeadOptions {
     /// (default: none). Adjustable with [`Head::set_min_valid_time`], for
     /// when blocks are cut.
     pub min_valid_time: i64,
-    /// How far behind a series' newest sample a sample may be and still be
-    /// accepted, in milliseconds. Only `0` (refuse every out-of-order
-    /// sample, as Prometheus by default) is implemented; this is the hook
-    /// for an out-of-order head (samples within the window kept in separate
-    /// chunks and merged at query time, older ones refused as
-    /// `AppendError::TooOld`).
+    /// The out-of-order window in milliseconds (Prometheus'
+    /// `storage.tsdb.out_of_order_time_window`). `0` (default): a sample
+    /// before its series' newest is refused as `AppendError::OutOfOrder`.
+    /// `W > 0`: it is accepted when at or after the head's newest
+    /// timestamp minus `W`, refused as `AppendError::TooOld` before that;
+    /// a sample at a time the series already has is stored once when its
+    /// value is bit-identical and refused as a duplicate otherwise.
+    /// Unlike Prometheus, which also takes such samples when they are
+    /// older than the head's start (writing separate out-of-order
+    /// blocks), samples before [`min_valid_time`](Self::min_valid_time)
+    /// remain `AppendError::OutOfBounds`: the window reaches back at most
+    /// to the start of the head. Negative values are refused.
     pub out_of_order_window: i64,
     /// Largest number of samples in one WAL record; a commit is split into
     /// records of at most this many, which bounds replay's memory.
@@ -117,8 +130,8 @@ impl HeadOptions {
         let max = Encoding::Xor.max_samples();
         let problem = if !(1..=max).contains(&self.samples_per_chunk) {
             format!("samples_per_chunk must be 1 to {max}")
-        } else if self.out_of_order_window != 0 {
-            "an out-of-order window is not supported yet".to_string()
+        } else if self.out_of_order_window < 0 {
+            "out_of_order_window must not be negative".to_string()
         } else if self.samples_per_record == 0 {
             "samples_per_record must be at least 1".to_string()
         } else if self.chunk_page_size == 0 || self.chunk_page_size > u32::MAX as usize {
@@ -142,10 +155,10 @@ pub struct OpenReport {
 /// Samples refused by appenders, by reason (each an `AppendError` kind).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Rejected {
-    /// Before the series' newest sample (`OutOfOrder`): the out-of-order
-    /// rejections.
+    /// Before the series' newest sample without an out-of-order window
+    /// (`OutOfOrder`): the out-of-order rejections.
     pub out_of_order: u64,
-    /// At the newest sample's time with another value
+    /// At the time of a sample the series has, with another value
     /// (`DuplicateSampleForTimestamp`).
     pub duplicate: u64,
     /// Before the oldest appendable time (`OutOfBounds`).
@@ -163,12 +176,15 @@ pub struct Rejected {
 pub struct HeadStats {
     /// Series in the head (with or without samples).
     pub series: usize,
-    /// Chunks: closed ones plus open ones holding samples.
+    /// Chunks: closed ones plus open ones holding samples, out-of-order
+    /// ones included.
     pub chunks: usize,
     /// Samples stored (replayed ones included).
     pub samples: u64,
     /// Samples committed through appenders since the head was opened.
     pub samples_appended: u64,
+    /// Of those, samples accepted out of order (within the window).
+    pub out_of_order_appended: u64,
     /// Samples refused by `append`, by kind.
     pub rejected: Rejected,
     /// Accepted samples dropped at commit because a concurrent appender's
@@ -191,6 +207,7 @@ pub struct HeadStats {
 #[derive(Debug, Default)]
 struct Counters {
     appended: AtomicU64,
+    ooo_appended: AtomicU64,
     out_of_order: AtomicU64,
     duplicate: AtomicU64,
     out_of_bounds: AtomicU64,
@@ -238,6 +255,10 @@ pub struct Head {
     wal: Option<Mutex<Wal>>,
     min_valid_time: AtomicI64,
     counters: Counters,
+    /// Durations of the WAL's fsyncs, in seconds.
+    fsyncs: hestia_instrument::Histogram,
+    /// How long opening took to replay the WAL, in seconds (`f64` bits).
+    replay_seconds: AtomicU64,
 }
 
 impl Head {
@@ -250,11 +271,17 @@ impl Head {
     }
 
     fn with_state(opts: HeadOptions, state: State, wal: Option<Wal>) -> Head {
+        let fsyncs = hestia_instrument::Histogram::new(fsync_buckets());
         Head {
             min_valid_time: AtomicI64::new(opts.min_valid_time),
             state: RwLock::new(state),
-            wal: wal.map(Mutex::new),
+            wal: wal.map(|mut wal| {
+                wal.observe_fsyncs(fsyncs.clone());
+                Mutex::new(wal)
+            }),
             counters: Counters::default(),
+            fsyncs,
+            replay_seconds: AtomicU64::new(0f64.to_bits()),
             opts,
         }
     }
@@ -282,8 +309,12 @@ impl Head {
             per_chunk: opts.samples_per_chunk,
             min_t: opts.min_valid_time,
         };
+        let started = std::time::Instant::now();
         let replay = replay::replay(&mut state, checkpoint, &wal, &replay_opts)?;
+        let seconds = started.elapsed().as_secs_f64();
         let head = Head::with_state(opts, state, Some(wal));
+        head.replay_seconds
+            .store(seconds.to_bits(), Ordering::Relaxed);
         Ok((head, OpenReport { repair, replay }))
     }
 
@@ -294,7 +325,7 @@ impl Head {
         self.state.write().files.flush()?;
         if let Some(wal) = self.wal {
             let mut wal = wal.into_inner();
-            append::log_unlogged(&self.state, &mut wal, &[], 1)?;
+            append::log_unlogged(&self.state, &mut wal, Default::default(), 1)?;
             wal.close()?;
         }
         Ok(())
@@ -329,6 +360,7 @@ impl Head {
             chunks: state.chunks,
             samples: state.samples,
             samples_appended: get(&c.appended),
+            out_of_order_appended: get(&c.ooo_appended),
             rejected: Rejected {
                 out_of_order: get(&c.out_of_order),
                 duplicate: get(&c.duplicate),
@@ -343,6 +375,29 @@ impl Head {
             chunk_write_errors: state.files.write_errors,
             symbols: state.symbols.len(),
         }
+    }
+
+    /// The durations of the WAL's fsyncs since the head was opened, in
+    /// seconds (a histogram handle: clones share the counts).
+    pub fn fsync_durations(&self) -> &hestia_instrument::Histogram {
+        &self.fsyncs
+    }
+
+    /// How long [`Head::open`] took to replay the WAL (checkpoint and
+    /// segments), in seconds; 0 for [`Head::new`].
+    pub fn replay_seconds(&self) -> f64 {
+        f64::from_bits(self.replay_seconds.load(Ordering::Relaxed))
+    }
+
+    /// The head's time bounds in milliseconds without visiting every
+    /// series, as Prometheus' head keeps them: a lower bound of its
+    /// oldest sample (the oldest first sample since the last truncation,
+    /// raised to its cut) and the newest timestamp stored since it was
+    /// opened; `None` while nothing was stored. [`Head::time_range`] is
+    /// exact but walks every series.
+    pub fn bounds(&self) -> Option<(i64, i64)> {
+        let state = self.state.read();
+        (state.max_time != i64::MIN).then(|| (state.min_time.max(state.floor), state.max_time))
     }
 
     /// The labels of the series `r` names, if it exists.
@@ -364,6 +419,12 @@ impl Queryable for Head {
     fn querier(&self, min_t: i64, max_t: i64) -> Result<Box<dyn Querier + '_>, StorageError> {
         Ok(Box::new(query::HeadQuerier::new(self, min_t, max_t)))
     }
+}
+
+/// Buckets of the fsync histogram: 100 µs to about 1.6 s, ×4.
+fn fsync_buckets() -> hestia_instrument::buckets::Buckets {
+    hestia_instrument::buckets::exponential(0.000_1, 4.0, 8)
+        .unwrap_or_else(|_| hestia_instrument::buckets::Buckets::default())
 }
 
 /// A WAL error as the storage contract reports it: an I/O error keeping

@@ -5,7 +5,9 @@
 //! chunk, plus one snapshot of the chunk files; then it streams without
 //! the lock, reading each series' closed chunks in range (walking back
 //! from the newest) when the series is reached. [`HeadSamples`] decodes
-//! one chunk at a time into a small buffer.
+//! one chunk at a time into a small buffer, merging in the series'
+//! out-of-order samples in range, which the select copies (decoded)
+//! under the lock.
 
 use std::collections::BTreeSet;
 
@@ -141,6 +143,8 @@ struct SeriesSnap {
     newest_max_t: i64,
     /// The open chunk's bytes and last timestamp, if it overlaps.
     open: Option<(Vec<u8>, i64)>,
+    /// The out-of-order samples in range, sorted.
+    ooo: Vec<Sample>,
 }
 
 /// What `series` has in `[min_t, max_t]`, if anything may be there.
@@ -160,7 +164,11 @@ fn snapshot(
         .filter(|&first| first <= max_t && last.t >= min_t)
         .map(|_| (series.open.as_bytes().to_vec(), last.t));
     let closed = series.newest != 0 && series.newest_max_t >= min_t;
-    if open.is_none() && !closed {
+    let ooo = series
+        .ooo
+        .as_ref()
+        .map_or_else(Vec::new, |o| o.range(min_t, max_t));
+    if open.is_none() && !closed && ooo.is_empty() {
         return None;
     }
     Some(SeriesSnap {
@@ -168,6 +176,7 @@ fn snapshot(
         newest: if closed { series.newest } else { 0 },
         newest_max_t: series.newest_max_t,
         open,
+        ooo,
     })
 }
 
@@ -188,7 +197,7 @@ struct Selected {
 impl Selected {
     /// The chunks of `snap` in range, oldest first: its closed chunks read
     /// from the files, then its open chunk.
-    fn chunks(&self, snap: SeriesSnap) -> Result<Vec<ChunkRef>, StorageError> {
+    fn chunks(&self, snap: &mut SeriesSnap) -> Result<Vec<ChunkRef>, StorageError> {
         let files = &self.files;
         let closed = walk(
             snap.newest,
@@ -207,7 +216,7 @@ impl Selected {
                 max_t: h.max_t,
             })
             .collect();
-        if let Some((bytes, max_t)) = snap.open {
+        if let Some((bytes, max_t)) = snap.open.take() {
             chunks.push(ChunkRef { bytes, max_t });
         }
         Ok(chunks)
@@ -216,12 +225,13 @@ impl Selected {
 
 impl<'a> SeriesSource<'a> for Selected {
     fn next_series(&mut self) -> Option<Result<Series<'a>, StorageError>> {
-        while let Some((labels, snap)) = self.series.next() {
-            let chunks = match self.chunks(snap) {
+        while let Some((labels, mut snap)) = self.series.next() {
+            let chunks = match self.chunks(&mut snap) {
                 Ok(chunks) => chunks,
                 Err(e) => return Some(Err(e)),
             };
-            let mut samples = HeadSamples::new(chunks, self.min_t, self.max_t);
+            let ooo = std::mem::take(&mut snap.ooo);
+            let mut samples = HeadSamples::new(chunks, ooo, self.min_t, self.max_t);
             // Chunks overlapping the range may still have no sample in it.
             match samples.peek() {
                 Some(s) if s.t <= self.max_t => return Some(Ok(Series::new(labels, samples))),
@@ -238,30 +248,39 @@ impl<'a> SeriesSource<'a> for Selected {
 }
 
 /// The samples of one selected series within `[min_t, max_t]`, decoding
-/// one chunk at a time.
+/// one chunk at a time and merging in its out-of-order samples (which
+/// never share a timestamp with the chunks).
 pub(super) struct HeadSamples {
     chunks: std::vec::IntoIter<ChunkRef>,
     /// The decoded samples of the current chunk at or after `min_t`.
     buf: Vec<Sample>,
     /// The next sample of `buf` to return.
     pos: usize,
+    /// The out-of-order samples in range, sorted, and the next one.
+    ooo: Vec<Sample>,
+    ooo_pos: usize,
     min_t: i64,
     max_t: i64,
     current: Option<Sample>,
     err: Option<StorageError>,
+    /// No chunk is left to load.
+    chunks_done: bool,
     done: bool,
 }
 
 impl HeadSamples {
-    fn new(chunks: Vec<ChunkRef>, min_t: i64, max_t: i64) -> HeadSamples {
+    fn new(chunks: Vec<ChunkRef>, ooo: Vec<Sample>, min_t: i64, max_t: i64) -> HeadSamples {
         HeadSamples {
             chunks: chunks.into_iter(),
             buf: Vec::new(),
             pos: 0,
+            ooo,
+            ooo_pos: 0,
             min_t,
             max_t,
             current: None,
             err: None,
+            chunks_done: false,
             done: false,
         }
     }
@@ -295,9 +314,9 @@ impl HeadSamples {
         true
     }
 
-    /// The next sample at or after `from`, without moving past it.
-    fn peek_from(&mut self, from: i64) -> Option<Sample> {
-        if self.done {
+    /// The next chunk sample at or after `from`, without moving past it.
+    fn peek_chunks(&mut self, from: i64) -> Option<Sample> {
+        if self.chunks_done {
             return None;
         }
         loop {
@@ -308,26 +327,47 @@ impl HeadSamples {
                 }
             }
             if !self.load(from) {
-                self.done = true;
-                self.current = None;
+                self.chunks_done = true;
                 return None;
             }
         }
     }
 
+    /// The next sample at or after `from`, without moving past it, and
+    /// whether it is an out-of-order one.
+    fn peek_from(&mut self, from: i64) -> Option<(Sample, bool)> {
+        if self.done {
+            return None;
+        }
+        let chunk = self.peek_chunks(from);
+        if self.err.is_some() {
+            return None;
+        }
+        self.ooo_pos += self.ooo[self.ooo_pos..].partition_point(|s| s.t < from);
+        match (chunk, self.ooo.get(self.ooo_pos).copied()) {
+            (Some(c), Some(o)) if o.t < c.t => Some((o, true)),
+            (Some(c), _) => Some((c, false)),
+            (None, Some(o)) => Some((o, true)),
+            (None, None) => None,
+        }
+    }
+
     /// The next sample, without moving past it.
     fn peek(&mut self) -> Option<Sample> {
-        self.peek_from(self.min_t)
+        self.peek_from(self.min_t).map(|(s, _)| s)
     }
 
     fn step(&mut self, from: i64) -> Option<Sample> {
-        let s = self.peek_from(from)?;
-        if s.t > self.max_t {
+        let Some((s, ooo)) = self.peek_from(from).filter(|(s, _)| s.t <= self.max_t) else {
             self.done = true;
             self.current = None;
             return None;
+        };
+        if ooo {
+            self.ooo_pos += 1;
+        } else {
+            self.pos += 1;
         }
-        self.pos += 1;
         self.current = Some(s);
         Some(s)
     }

@@ -3,7 +3,9 @@
 //! truncation, covering segments up to `N`) first, then the segments
 //! after it. Series records recreate series under their logged ids,
 //! samples records append in log order (samples before the head's
-//! minimum valid time, which blocks hold, are skipped), deletes records
+//! minimum valid time, which blocks hold, are skipped), out-of-order
+//! samples records insert into the series' out-of-order stores whatever
+//! the window is now (they were accepted when logged), deletes records
 //! remove samples as they did when logged.
 //! One record is decoded at a time into reused buffers, so memory beyond
 //! the head itself is bounded by the largest record. Nothing stops the
@@ -16,8 +18,8 @@ use std::collections::HashMap;
 use super::state::State;
 use crate::index::SeriesId;
 use crate::record::{
-    decode_deletes, decode_samples, decode_series, record_kind, RecordKind, RefDelete, RefSample,
-    RefSeries,
+    decode_deletes, decode_ooo_samples, decode_samples, decode_series, record_kind, RecordKind,
+    RefDelete, RefSample, RefSeries,
 };
 use crate::wal::{Reader, Wal};
 use crate::Error;
@@ -38,13 +40,16 @@ pub struct ReplayReport {
     pub records: u64,
     /// Series created.
     pub series: u64,
-    /// Samples stored.
+    /// Samples stored (out-of-order ones included).
     pub samples: u64,
+    /// Of those, samples from out-of-order samples records.
+    pub out_of_order_samples: u64,
     /// Samples naming a series no record defined (its record was lost),
     /// skipped.
     pub unknown_series_samples: u64,
-    /// Samples not after their series' newest sample, skipped (as the
-    /// commit that logged them dropped them too).
+    /// Samples not after their series' newest sample (out-of-order ones:
+    /// at a time their series has), skipped (as the commit that logged
+    /// them dropped them too).
     pub dropped_samples: u64,
     /// Series records repeating labels already defined under another id;
     /// their samples go to the first.
@@ -116,6 +121,7 @@ fn replay_reader(
             Ok(RecordKind::Series) => decode_series(payload, &mut series).map(|()| 0),
             Ok(RecordKind::Samples) => decode_samples(payload, &mut samples).map(|()| 1),
             Ok(RecordKind::Deletes) => decode_deletes(payload, &mut deletes).map(|()| 2),
+            Ok(RecordKind::OooSamples) => decode_ooo_samples(payload, &mut samples).map(|()| 3),
             Err(e) => Err(e),
         };
         let resolve = |id: u64| match aliases.get(&id) {
@@ -125,13 +131,19 @@ fn replay_reader(
         match decoded {
             Err(_) => report.corrupt_records += 1,
             Ok(0) => add_series(state, &series, aliases, report),
-            Ok(1) => {
+            Ok(kind @ (1 | 3)) => {
+                let ooo = kind == 3;
                 for s in &samples {
+                    let stored = |state: &mut State, id| match ooo {
+                        false => state.append(id, s.t, s.v, opts.per_chunk),
+                        true => state.insert_ooo(id, s.t, s.v, opts.per_chunk),
+                    };
                     match resolve(s.id).filter(|&id| state.get(id).is_some()) {
                         None => report.unknown_series_samples += 1,
                         Some(_) if s.t < opts.min_t => report.below_min_time += 1,
-                        Some(id) if state.append(id, s.t, s.v, opts.per_chunk) => {
-                            report.samples += 1
+                        Some(id) if stored(state, id) => {
+                            report.samples += 1;
+                            report.out_of_order_samples += u64::from(ooo);
                         }
                         Some(_) => report.dropped_samples += 1,
                     }

@@ -7,12 +7,15 @@
 //! (`chunk_files.rs`) as a frame that points to the series' previous
 //! closed chunk, and the series keeps only the newest closed chunk's
 //! reference and last timestamp. Memory per series is therefore the
-//! same after an hour as after a minute: 80 bytes of fixed state plus
-//! the open chunk's bytes (which grow by an eighth at a time).
+//! same after an hour as after a minute: 88 bytes of fixed state plus
+//! the open chunk's bytes (which grow by an eighth at a time). Samples
+//! accepted out of order go to a separate store (`ooo.rs`), allocated
+//! only for series that receive one.
 
 use hestia_model::Sample;
 
 use super::chunk_files::{ChunkFiles, FrameHeader, HeadChunkRef};
+use super::ooo::OooSamples;
 use crate::index::SeriesId;
 use crate::ChunkAppender;
 
@@ -28,6 +31,9 @@ pub(crate) struct MemSeries {
     /// The newest closed chunk's last timestamp.
     pub(crate) newest_max_t: i64,
     pub(crate) open: ChunkAppender,
+    /// Samples accepted out of order (within the window), all before the
+    /// open chunk's newest sample; `None` for almost every series.
+    pub(crate) ooo: Option<Box<OooSamples>>,
 }
 
 /// What appending one sample to a series did.
@@ -47,6 +53,7 @@ impl MemSeries {
             newest: 0,
             newest_max_t: i64::MIN,
             open: ChunkAppender::with_capacity(0),
+            ooo: None,
         }
     }
 
@@ -61,7 +68,13 @@ impl MemSeries {
     /// chunk's time), `bound` otherwise.
     pub(crate) fn min_t(&self, bound: i64) -> Option<i64> {
         if self.newest == 0 {
-            self.open_min_t().map(|t| t.max(bound))
+            let ooo = self.ooo.as_ref().and_then(|o| o.min_t());
+            let open = self.open_min_t();
+            let min = match (open, ooo) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            min.map(|t| t.max(bound))
         } else {
             (!self.open.is_empty()).then_some(bound)
         }
@@ -88,6 +101,7 @@ impl MemSeries {
         self.newest = 0;
         self.newest_max_t = i64::MIN;
         self.open = ChunkAppender::with_capacity(0);
+        self.ooo = None;
     }
 
     /// Appends `(t, v)` if `t` is after the newest sample, closing the

@@ -38,6 +38,10 @@ pub(crate) struct State {
     /// last truncation, raised to the cut by truncation (deletes may
     /// leave it lower than the truth).
     pub(crate) min_time: i64,
+    /// The newest timestamp stored since the head was opened (`i64::MIN`:
+    /// none), as Prometheus' head maximum time: the out-of-order window
+    /// reaches back from it. Deletes and truncation leave it.
+    pub(crate) max_time: i64,
     /// Series created since the last commit logged series records.
     pub(crate) unlogged: Vec<SeriesId>,
     /// Number of series.
@@ -88,6 +92,7 @@ impl State {
             files,
             floor: i64::MIN,
             min_time: i64::MAX,
+            max_time: i64::MIN,
             unlogged: Vec::new(),
             live: 0,
             chunks: 0,
@@ -191,11 +196,64 @@ impl State {
                 if first {
                     self.min_time = self.min_time.min(t);
                 }
+                self.max_time = self.max_time.max(t);
                 self.chunks += usize::from(first) + usize::from(closed);
                 self.samples += 1;
                 true
             }
         }
+    }
+
+    /// Stores a sample accepted out of order in series `id`: in its
+    /// out-of-order store when `t` is before its newest sample, appended
+    /// in order when it is after (or the series has no sample). `false`
+    /// if the series already has a sample at `t` (or does not exist).
+    pub(crate) fn insert_ooo(&mut self, id: SeriesId, t: i64, v: f64, per_chunk: usize) -> bool {
+        let Some(series) = self.get(id) else {
+            return false;
+        };
+        if series.last().is_none_or(|last| t > last.t) {
+            return self.append(id, t, v, per_chunk);
+        }
+        if self.value_at(id, t).is_some() {
+            return false;
+        }
+        let Some(series) = self.series.get_mut(id) else {
+            return false;
+        };
+        let ooo = series.ooo.get_or_insert_with(Default::default);
+        let before = ooo.chunk_count();
+        ooo.insert(t, v);
+        self.chunks = self.chunks + ooo.chunk_count() - before;
+        self.samples += 1;
+        self.min_time = self.min_time.min(t);
+        true
+    }
+
+    /// The value bits series `id` stores at `t`, in order or out of
+    /// order. A closed chunk that cannot be read counts as holding no
+    /// sample at `t`.
+    pub(crate) fn value_at(&self, id: SeriesId, t: i64) -> Option<u64> {
+        let series = self.get(id)?;
+        if let Some(bits) = series.ooo.as_ref().and_then(|o| o.get(t)) {
+            return Some(bits);
+        }
+        let find = |bytes: &[u8]| {
+            ChunkIter::new(bytes).ok().and_then(|it| {
+                it.map_while(Result::ok)
+                    .find(|s| s.t >= t)
+                    .filter(|s| s.t == t)
+                    .map(|s| s.v.to_bits())
+            })
+        };
+        if series.open_min_t().is_some_and(|first| first <= t) {
+            return find(series.open.as_bytes());
+        }
+        let chunks = walk(series.newest, series.newest_max_t, t, t, |r, buf| {
+            self.files.read(r, id, buf)
+        })
+        .ok()?;
+        chunks.iter().find_map(|(_, bytes)| find(bytes))
     }
 
     /// Writes the chunks closed since the last flush. A failure is
@@ -204,6 +262,14 @@ impl State {
     pub(crate) fn flush(&mut self) {
         let _ = self.files.flush();
     }
+}
+
+/// Chunks of `s` counted in `State::chunks`: closed ones, the open one if
+/// it holds samples, and out-of-order ones.
+fn series_chunks(s: &MemSeries) -> usize {
+    s.closed as usize
+        + usize::from(!s.open.is_empty())
+        + s.ooo.as_ref().map_or(0, |o| o.chunk_count())
 }
 
 /// A head chunk that could not be read back.
@@ -247,17 +313,21 @@ impl State {
                 }
             }
         }
+        if let Some(ooo) = &series.ooo {
+            out.extend(ooo.range(floor, i64::MAX));
+            out.sort_unstable_by_key(|s| s.t);
+        }
         Ok(out)
     }
 
     /// Chunks of series `id` counted in `chunks`.
     fn chunk_count(&self, id: SeriesId) -> usize {
-        self.get(id)
-            .map_or(0, |s| s.closed as usize + usize::from(!s.open.is_empty()))
+        self.get(id).map_or(0, series_chunks)
     }
 
     /// Keeps only the samples of series `id` that `keep` accepts,
-    /// re-encoding its chunks (the old closed chunks stay in the files
+    /// re-encoding its chunks (out-of-order samples join the in-order
+    /// chunks) (the old closed chunks stay in the files
     /// until their segments are deleted). Returns how many were removed.
     pub(crate) fn retain_samples(
         &mut self,
@@ -296,6 +366,7 @@ impl State {
             files,
             floor,
             min_time,
+            max_time,
             unlogged,
             samples,
             ..
@@ -303,6 +374,7 @@ impl State {
         self.files = files;
         self.floor = floor.max(cut);
         self.min_time = min_time.max(cut);
+        self.max_time = max_time;
         self.samples = samples;
         self.series.reserve_ids(old_series.len());
         let mut kept = 0u64;
@@ -325,9 +397,12 @@ impl State {
                 s.newest_max_t = i64::MIN;
                 s.closed = 0;
             }
+            if let Some(ooo) = &mut s.ooo {
+                ooo.drop_before(cut);
+            }
             let fresh = self.series.get_mut(id).map_or(0, |f| f.labels);
             s.labels = fresh;
-            self.chunks += s.closed as usize + usize::from(!s.open.is_empty());
+            self.chunks += series_chunks(&s);
             kept += 1;
             self.series.replace(id, s);
         }

@@ -190,7 +190,7 @@ impl Head {
             return Ok(0);
         }
         if let Some(wal) = wal.as_deref_mut() {
-            super::append::log_unlogged(&self.state, wal, &[], 1)?;
+            super::append::log_unlogged(&self.state, wal, Default::default(), 1)?;
             let deletes: Vec<RefDelete> = ids
                 .iter()
                 .map(|&id| RefDelete {

@@ -163,9 +163,17 @@ pub struct Wal {
     size: u64,
     buf: Vec<u8>,
     poisoned: bool,
+    /// Observes the duration of every segment fsync, if set.
+    fsyncs: Option<hestia_instrument::Histogram>,
 }
 
 impl Wal {
+    /// Observes the duration of every fsync of a segment in `histogram`
+    /// from now on (in seconds; the head's self-metrics).
+    pub fn observe_fsyncs(&mut self, histogram: hestia_instrument::Histogram) {
+        self.fsyncs = Some(histogram);
+    }
+
     /// Opens the WAL in `dir` (created if missing), repairing damage as
     /// the module documentation describes, and continues the last segment
     /// (or starts a new one after a sealed last segment).
@@ -200,6 +208,7 @@ impl Wal {
             size,
             buf: Vec::new(),
             poisoned: false,
+            fsyncs: None,
         };
         Ok((wal, report))
     }
@@ -267,9 +276,14 @@ impl Wal {
     }
 
     fn sync_file(&mut self) -> Result<(), Error> {
+        let start = std::time::Instant::now();
         self.file
             .sync_data()
-            .map_err(|e| Error::io("syncing WAL segment", self.segment_path(), e))
+            .map_err(|e| Error::io("syncing WAL segment", self.segment_path(), e))?;
+        if let Some(h) = &self.fsyncs {
+            h.observe(start.elapsed().as_secs_f64());
+        }
+        Ok(())
     }
 
     fn segment_path(&self) -> PathBuf {

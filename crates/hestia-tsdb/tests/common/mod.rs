@@ -100,3 +100,4 @@ pub fn seg_name(n: u32) -> String {
 }
 
 pub mod head;
+pub mod model;

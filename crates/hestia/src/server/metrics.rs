@@ -1,7 +1,8 @@
 //! The server's own metrics, served on its `/metrics` through
 //! `hestia-instrument`: build information, configuration reloads, head
 //! cuts and compactions, the process (CPU, memory, file descriptors), the
-//! head's size, and HTTP requests by route and status code. Names follow Prometheus' own with a `hestia_` prefix
+//! TSDB's own (`hestia_tsdb::metrics`), and HTTP requests by route and
+//! status code. Names follow Prometheus' own with a `hestia_` prefix
 //! (`prometheus_config_last_reload_successful` is
 //! `hestia_config_last_reload_successful`).
 
@@ -12,8 +13,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use hestia_instrument::{
-    Counter, CounterFn, Family, Gauge, GaugeFn, Histogram, Info, LabelSet, MetricGroup,
-    ProcessCollector, Registry,
+    Counter, Family, Gauge, Histogram, Info, LabelSet, MetricGroup, ProcessCollector, Registry,
 };
 use hestia_tsdb::Db;
 
@@ -28,9 +28,7 @@ pub struct ServerMetrics {
     reload_time: Gauge<f64>,
     reloads_total: Counter<u64>,
     reload_failures: Counter<u64>,
-    compactions: Counter<u64>,
-    compactions_failed: Counter<u64>,
-    compaction_seconds: Histogram,
+    maintenance_seconds: Histogram,
     /// Requests served, by route and status.
     pub http: HttpMetrics,
 }
@@ -94,9 +92,7 @@ impl ServerMetrics {
             reload_time: Gauge::new(),
             reloads_total: Counter::new(),
             reload_failures: Counter::new(),
-            compactions: Counter::new(),
-            compactions_failed: Counter::new(),
-            compaction_seconds: Histogram::new(
+            maintenance_seconds: Histogram::new(
                 hestia_instrument::buckets::exponential(0.01, 2.0, 14).map_err(reg)?,
             ),
             http: HttpMetrics::register(&registry).map_err(reg)?,
@@ -139,28 +135,14 @@ impl ServerMetrics {
             )
             .map_err(reg)?;
         registry
-            .register(
-                "hestia_tsdb_maintenance_runs",
-                "Head cut and compaction runs.",
-                m.compactions.clone(),
-            )
-            .map_err(reg)?;
-        registry
-            .register(
-                "hestia_tsdb_maintenance_failures",
-                "Head cut and compaction runs that failed.",
-                m.compactions_failed.clone(),
-            )
-            .map_err(reg)?;
-        registry
             .register_with_unit(
                 "hestia_tsdb_maintenance_duration",
-                "How long head cuts and compactions take.",
+                "How long a maintenance run (head cut, compactions, retention) takes.",
                 "seconds",
-                m.compaction_seconds.clone(),
+                m.maintenance_seconds.clone(),
             )
             .map_err(reg)?;
-        head_metrics(&registry, db)?;
+        hestia_tsdb::metrics::register(db, &registry).map_err(reg)?;
         registry
             .register_collector(ProcessCollector::new())
             .map_err(reg)?;
@@ -179,43 +161,9 @@ impl ServerMetrics {
         }
     }
 
-    /// Records a maintenance run.
-    pub fn compacted(&self, took: Duration, ok: bool) {
-        self.compactions.inc();
-        if !ok {
-            self.compactions_failed.inc();
-        }
-        self.compaction_seconds.observe(took.as_secs_f64());
+    /// Records how long a maintenance run took (the TSDB counts runs
+    /// and failures itself).
+    pub fn maintained(&self, took: Duration) {
+        self.maintenance_seconds.observe(took.as_secs_f64());
     }
-}
-
-/// The head's size, read at scrape time.
-fn head_metrics(registry: &Registry, db: &Arc<Db>) -> Result<(), Error> {
-    let weak = Arc::downgrade(db);
-    let stat = move |f: fn(&hestia_tsdb::HeadStats) -> f64| {
-        let weak = weak.clone();
-        move || weak.upgrade().map_or(0.0, |db| f(&db.head().stats()))
-    };
-    registry
-        .register(
-            "hestia_tsdb_head_series",
-            "Series in the head.",
-            GaugeFn::new(stat(|s| s.series as f64)),
-        )
-        .map_err(reg)?;
-    registry
-        .register(
-            "hestia_tsdb_head_chunks",
-            "Chunks in the head.",
-            GaugeFn::new(stat(|s| s.chunks as f64)),
-        )
-        .map_err(reg)?;
-    registry
-        .register(
-            "hestia_tsdb_head_samples_appended",
-            "Samples appended to the head since start.",
-            CounterFn::new(stat(|s| s.samples_appended as f64)),
-        )
-        .map_err(reg)?;
-    Ok(())
 }

@@ -174,10 +174,24 @@ impl Shared {
             .map_err(|e| Error::Invalid(format!("loading the configuration: {e}")))??;
         // Load (and so validate) the rule files before changing anything.
         let groups = self.rules.load(&loaded.config, &self.external_url)?;
+        // The rules first: they can still refuse the file (an `alerting`
+        // section whose client cannot be built), before they change
+        // anything; the scrape manager takes any validated configuration.
+        self.rules.apply(&loaded.config, groups).await?;
         if let Some(scrape) = self.scrape() {
             scrape.apply_config(&loaded.config);
         }
-        self.rules.apply(&loaded.config, groups).await?;
+        let window = loaded
+            .config
+            .storage
+            .tsdb
+            .out_of_order_time_window
+            .as_millis();
+        if i64::try_from(window).ok() != Some(self.db.options().out_of_order_window()) {
+            tracing::warn!(
+                "storage.tsdb.out_of_order_time_window changed: it takes effect when the server restarts"
+            );
+        }
         *self.config.lock() = Arc::new(loaded);
         Ok(())
     }
@@ -323,12 +337,13 @@ impl Server {
 /// Opens the database with the flags' retention and the configuration's
 /// storage settings, reporting what WAL replay repaired.
 async fn open_db(options: &ServerOptions, config: &Config) -> Result<Arc<Db>, Error> {
-    let _ = config;
+    let window = config.storage.tsdb.out_of_order_time_window.as_millis();
     let db_opts = DbOptions {
         retention_time: options.retention_time_ms,
         retention_bytes: options.retention_size,
         ..DbOptions::default()
-    };
+    }
+    .with_out_of_order_window(i64::try_from(window).unwrap_or(i64::MAX));
     let dir = options.storage_path.clone();
     let started = std::time::Instant::now();
     let (db, report) = tokio::task::spawn_blocking(move || Db::open(&dir, db_opts))
@@ -364,13 +379,13 @@ async fn maintain(shared: Arc<Shared>) {
         let started = std::time::Instant::now();
         match tokio::task::spawn_blocking(move || db.compact()).await {
             Ok(Ok(report)) => {
-                shared.metrics.compacted(started.elapsed(), true);
+                shared.metrics.maintained(started.elapsed());
                 if report != hestia_tsdb::CompactReport::default() {
                     tracing::info!("compaction: {report:?}");
                 }
             }
             Ok(Err(e)) => {
-                shared.metrics.compacted(started.elapsed(), false);
+                shared.metrics.maintained(started.elapsed());
                 tracing::error!("compaction failed: {e}");
             }
             Err(e) => tracing::error!("compaction task: {e}"),
