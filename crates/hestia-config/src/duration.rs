@@ -45,6 +45,8 @@ const MAX_NANOS: u128 = i64::MAX as u128;
 /// let d: Duration = "1m30s".parse().unwrap();
 /// assert_eq!(d.as_millis(), 90_000);
 /// assert_eq!(Duration::from_millis(86_400_000).to_string(), "1d");
+/// assert_eq!(Duration::from_millis(15 * 86_400_000).to_string(), "15d");
+/// assert_eq!(Duration::from_millis(14 * 86_400_000).to_string(), "2w");
 /// assert!("1.5h".parse::<Duration>().is_err());
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -142,6 +144,11 @@ impl fmt::Display for Duration {
         }
         let mut left = self.0;
         for (name, size) in UNITS {
+            // Years and weeks only when they divide exactly, as Prometheus
+            // writes them: `15d` and `90d`, not `2w1d` and `12w6d`.
+            if matches!(name, "y" | "w") && left % size != 0 {
+                continue;
+            }
             let n = left / size;
             if n > 0 {
                 write!(f, "{n}{name}")?;

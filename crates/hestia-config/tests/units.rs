@@ -53,8 +53,13 @@ fn durations_print_canonically() {
         (1, "1ms"),
         (90_000, "1m30s"),
         (86_400_000, "1d"),
-        (694_861_001, "1w1d1h1m1s1ms"),
+        (694_861_001, "8d1h1m1s1ms"),
         (31_536_000_000, "1y"),
+        (14 * 86_400_000, "2w"),
+        // Weeks and years only when exact, as Prometheus prints them.
+        (15 * 86_400_000, "15d"),
+        (90 * 86_400_000, "90d"),
+        (366 * 86_400_000, "366d"),
     ];
     for (ms, want) in cases {
         let d = Duration::from_millis(ms);
