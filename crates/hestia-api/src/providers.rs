@@ -293,10 +293,15 @@ pub trait TsdbStatsProvider: Send + Sync {
     fn tsdb_stats(&self, limit: usize) -> TsdbStats;
 }
 
-/// The loaded configuration file's text, for `/api/v1/status/config`.
+/// The loaded configuration file's text, for `/api/v1/status/config`,
+/// and its external labels, which `/federate` adds to every series.
 pub trait ConfigProvider: Send + Sync {
     /// The configuration as YAML.
     fn config_yaml(&self) -> String;
+    /// `global.external_labels` (none by default).
+    fn external_labels(&self) -> Labels {
+        Labels::default()
+    }
 }
 
 /// The TSDB's maintenance operations, for the admin endpoints. The

@@ -380,6 +380,37 @@ async fn probes_and_federation() {
     assert_eq!(bad.json()["errorType"], "bad_data");
 }
 
+/// A configuration with external labels, as the binary provides it.
+struct External;
+
+impl hestia_api::ConfigProvider for External {
+    fn config_yaml(&self) -> String {
+        String::new()
+    }
+
+    fn external_labels(&self) -> hestia_model::Labels {
+        hestia_model::labels! { "cluster" => "eu-1", "job" => "federation" }
+    }
+}
+
+#[tokio::test]
+async fn federation_adds_missing_external_labels() {
+    let app =
+        hestia_api::ApiBuilder::new(std::sync::Arc::new(common::storage()), Default::default())
+            .clock(|| common::NOW)
+            .config(std::sync::Arc::new(External))
+            .router();
+    let fed = get(app, "/federate?match[]=up&match[]=temperature").await;
+    assert_eq!(
+        fed.body,
+        "# TYPE temperature untyped\n\
+         temperature{cluster=\"eu-1\",job=\"federation\",room=\"lab\"} NaN 1700000120000\n\
+         # TYPE up untyped\n\
+         up{cluster=\"eu-1\",instance=\"a:9100\",job=\"node\"} 1 1700000120000\n\
+         up{cluster=\"eu-1\",instance=\"b:9100\",job=\"node\"} 0 1700000120000\n"
+    );
+}
+
 #[tokio::test]
 async fn unknown_label_name_path_is_not_found() {
     let answer = get(app(), "/api/v1/nope").await;

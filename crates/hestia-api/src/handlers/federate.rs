@@ -1,7 +1,8 @@
 //! `/federate`: the latest sample (within the 5-minute lookback, not
 //! stale) of every series matching a `match[]`, as Prometheus text
 //! exposition 0.0.4 with timestamps, families sorted by name and typed
-//! `untyped`, as Prometheus federates.
+//! `untyped`, with the external labels added where a series lacks them,
+//! as Prometheus federates.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,11 @@ pub async fn federate(State(api): State<Api>, params: Params) -> Result<Response
         return Err(Error::BadData("no match[] parameter provided".into()));
     }
     let now = (api.now)();
+    let external = api
+        .config
+        .as_ref()
+        .map(|c| c.external_labels())
+        .unwrap_or_default();
     let latest = blocking(move || {
         let min_t = now - LOOKBACK_MS;
         let querier = api.storage.querier(min_t, now)?;
@@ -37,7 +43,7 @@ pub async fn federate(State(api): State<Api>, params: Params) -> Result<Response
                 let labels = series.labels().clone();
                 let last = series.into_samples()?.pop();
                 if let Some(s) = last.filter(|s| !s.is_stale()) {
-                    latest.insert(labels, s);
+                    latest.insert(with_external(&labels, &external), s);
                 }
             }
         }
@@ -48,6 +54,20 @@ pub async fn federate(State(api): State<Api>, params: Params) -> Result<Response
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_FORMAT));
     Ok(resp)
+}
+
+/// `labels` with every external label it lacks.
+fn with_external(labels: &Labels, external: &Labels) -> Labels {
+    if external.iter().all(|(n, _)| labels.get(n).is_some()) {
+        return labels.clone();
+    }
+    let mut b = hestia_model::LabelsBuilder::new(labels);
+    for (n, v) in external.iter() {
+        if labels.get(n).is_none() {
+            b.set(n, v);
+        }
+    }
+    b.build()
 }
 
 /// The series as text exposition, one `# TYPE <name> untyped` per metric

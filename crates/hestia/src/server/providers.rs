@@ -118,6 +118,10 @@ impl ConfigProvider for Views {
     fn config_yaml(&self) -> String {
         self.0.config.lock().yaml.clone()
     }
+
+    fn external_labels(&self) -> hestia_model::Labels {
+        self.0.config.lock().config.global.external_labels.clone()
+    }
 }
 
 impl RuntimeInfoProvider for Views {
