@@ -16,7 +16,7 @@ fn invalid_snippets_are_refused_with_position_and_field() {
     let cases: &[(&str, &str)] = &[
         // Unknown fields, wrong types, syntax.
         ("scrape_config:\n  - job_name: a\n",
-         "cfg.yml:1:1: scrape_config: unknown field `scrape_config`, expected one of global, rule_files, scrape_configs, alerting, remote_write, runtime, tracing, otlp"),
+         "cfg.yml:1:1: scrape_config: unknown field `scrape_config`, expected one of global, rule_files, scrape_configs, alerting, remote_write, storage, runtime, tracing, otlp"),
         ("scrape_configs:\n  - job_name: a\n    bogus: 1\n",
          "cfg.yml:3:5: bogus: unknown field `bogus`, expected one of job_name, honor_labels, honor_timestamps, track_timestamps_staleness, params, scrape_interval, scrape_timeout, scrape_protocols, fallback_scrape_protocol, scrape_native_histograms, always_scrape_classic_histograms, convert_classic_histograms_to_nhcb, scrape_failure_log_file, metrics_path, scheme, enable_compression, body_size_limit, sample_limit, target_limit, label_limit, label_name_length_limit, label_value_length_limit, native_histogram_bucket_limit, native_histogram_min_bucket_factor, keep_dropped_targets, metric_name_validation_scheme, metric_name_escaping_scheme, extra_scrape_metrics, static_configs, file_sd_configs, http_sd_configs, relabel_configs, metric_relabel_configs, basic_auth, authorization, bearer_token, bearer_token_file, tls_config, follow_redirects, enable_http2"),
         ("global:\n  scrape_interval: 5x\n",
