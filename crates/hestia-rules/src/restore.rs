@@ -3,7 +3,8 @@
 //! `ALERTS_FOR_STATE` sample within the outage tolerance gives when the
 //! alert became active and when the server went down; the pending time
 //! already served counts, but an alert never fires sooner than the grace
-//! period after the restart.
+//! period after the restart. An alert that was firing keeps its
+//! activation time and fires again at the next evaluation.
 
 use hestia_model::{is_stale_nan, MatchType, Matcher, METRIC_NAME};
 use hestia_storage::SelectHints;
@@ -33,6 +34,18 @@ impl Default for RestoreOptions {
 }
 
 impl Group {
+    /// Marks the group as not restoring: its alerting rules count as
+    /// restored and write `ALERTS` and `ALERTS_FOR_STATE` from their first
+    /// evaluation (groups loaded by a reload, as in Prometheus).
+    pub fn skip_restore(&mut self) {
+        self.options.should_restore = false;
+        for rule in &mut self.rules {
+            if let Some(rule) = rule.as_alerting_mut() {
+                rule.restored = true;
+            }
+        }
+    }
+
     /// Restores the `for` state of every alerting rule at `now_ms` and
     /// marks them restored (so they write `ALERTS` from now on).
     pub fn restore_for_state(&mut self, ctx: &EvalContext<'_>, now_ms: i64, opts: RestoreOptions) {
@@ -77,10 +90,12 @@ impl Group {
                 let down_at = t.div_euclid(1000) * 1000;
                 let active_at = (v as i64) * 1000;
                 let remaining = hold - (down_at - active_at);
-                if remaining <= 0 {
-                    continue;
-                }
-                alert.active_at = if remaining < opts.for_grace_period_ms {
+                alert.active_at = if remaining <= 0 {
+                    // It was firing when the server went down: it keeps
+                    // its activation and fires again at the next
+                    // evaluation.
+                    active_at
+                } else if remaining < opts.for_grace_period_ms {
                     now_ms + opts.for_grace_period_ms - hold
                 } else {
                     active_at + (now_ms - down_at)

@@ -504,6 +504,41 @@ fn for_state_is_restored_with_the_grace_period() {
         .unwrap()
         .active_at;
     assert_eq!(a, 29 * MIN + 10 * MIN - hold);
+
+    // Firing when the server went down (active 40m at 40m, for 30m): the
+    // alert keeps its activation, so it fires again at the next
+    // evaluation instead of pending anew (a bug: it restarted `for`).
+    let env3 = Env::new();
+    load(&env3.storage, &for_state, &[(40 * MIN + 999, 0.0)]);
+    load(&env3.storage, &v, &[(45 * MIN, 10.0), (46 * MIN, 10.0)]);
+    let mut rule = alert_rule("v > 5", hold, 0);
+    rule.restored = false;
+    let mut g = group(vec![Rule::Alerting(rule)], MIN);
+    g.eval(&env3.ctx(None), 45 * MIN);
+    g.restore_for_state(&env3.ctx(None), 45 * MIN, RestoreOptions::default());
+    let rule = g.rules[0].as_alerting().unwrap();
+    assert_eq!(rule.active.values().next().unwrap().active_at, 0);
+    assert_eq!(rule.state(), Some(AlertState::Pending));
+    g.eval(&env3.ctx(None), 46 * MIN);
+    let rule = g.rules[0].as_alerting().unwrap();
+    assert_eq!(rule.state(), Some(AlertState::Firing));
+    assert_eq!(rule.active.values().next().unwrap().active_at, 0);
+}
+
+#[test]
+fn groups_that_skip_restoring_write_alerts_at_once() {
+    // A reload builds rules that would wait for a restore; `skip_restore`
+    // marks them restored, so ALERTS is written from the first evaluation.
+    let env = Env::new();
+    load(&env.storage, &labels! {"__name__" => "v"}, &[(0, 10.0)]);
+    let mut rule = alert_rule("v > 5", 0, 0);
+    rule.restored = false;
+    let mut g = group(vec![Rule::Alerting(rule)], MIN);
+    g.options.should_restore = true;
+    g.skip_restore();
+    assert!(!g.options.should_restore);
+    g.eval(&env.ctx(None), MIN);
+    assert_eq!(env.series("ALERTS").len(), 1);
 }
 
 #[test]

@@ -169,3 +169,66 @@ fn promtool_rule_files_build_groups() {
     assert_eq!(names, [("alerts".to_string(), 2), ("rules".to_string(), 3)]);
     assert_eq!(groups[0].options.interval_ms, 60_000);
 }
+
+#[test]
+fn group_settings_from_the_file_reach_the_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.yml");
+    std::fs::write(
+        &path,
+        r#"groups:
+  - name: tuned
+    interval: 2s
+    limit: 3
+    query_offset: 1s
+    labels:
+      team: storage
+      severity: low
+    rules:
+      - record: r
+        expr: vector(1)
+      - alert: A
+        expr: vector(1)
+        labels:
+          severity: page
+  - name: defaults
+    rules:
+      - record: r2
+        expr: vector(2)
+"#,
+    )
+    .unwrap();
+    let options = LoadOptions {
+        default_interval_ms: 15_000,
+        default_query_offset_ms: 500,
+        ..LoadOptions::default()
+    };
+    let groups = groups_from_files(&[path.to_string_lossy().into_owned()], &options).unwrap();
+    let settings: Vec<_> = groups
+        .iter()
+        .map(|g| {
+            let o = &g.options;
+            (o.name.as_str(), o.interval_ms, o.limit, o.query_offset_ms)
+        })
+        .collect();
+    assert_eq!(
+        settings,
+        [("tuned", 2_000, 3, 1_000), ("defaults", 15_000, 0, 500)]
+    );
+    // Group labels reach every rule; a rule's own labels win.
+    let labels = |i: usize| match &groups[0].rules[i] {
+        hestia_rules::Rule::Recording(r) => r.labels.clone(),
+        hestia_rules::Rule::Alerting(a) => a.labels.clone(),
+    };
+    let pairs = |l: std::collections::BTreeMap<String, String>| {
+        l.into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pairs(labels(0)), ["severity=low", "team=storage"]);
+    assert_eq!(pairs(labels(1)), ["severity=page", "team=storage"]);
+    assert!(groups[1].rules.iter().all(|r| match r {
+        hestia_rules::Rule::Recording(r) => r.labels.is_empty(),
+        hestia_rules::Rule::Alerting(_) => false,
+    }));
+}

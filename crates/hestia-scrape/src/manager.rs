@@ -268,7 +268,8 @@ impl ScrapeManager {
 
     /// Stops discovery and every loop without writing stale markers, and
     /// waits for the loops to end (a scrape in progress finishes first).
-    pub async fn stop(self) {
+    /// For shutdown: discovery updates are not read any more afterwards.
+    pub async fn stop(&self) {
         let tasks: Vec<JoinHandle<()>> = {
             let mut state = self.state.lock();
             let mut loops = std::mem::take(&mut state.retiring);

@@ -65,7 +65,7 @@ pub struct ServerOptions {
     pub retention_size: Option<u64>,
     /// `--web.listen-address` (`host:port`; port 0 picks a free one).
     pub listen_address: String,
-    /// `--web.external-url`; default `http://<host>:<port>/`.
+    /// `--web.external-url`; default `http://<host>:<port>`.
     pub external_url: Option<String>,
     /// `--web.enable-lifecycle`: `/-/reload` and `/-/quit`.
     pub enable_lifecycle: bool,
@@ -108,7 +108,8 @@ pub struct Shared {
     pub options: ServerOptions,
     /// The address it listens on.
     pub addr: SocketAddr,
-    /// The external URL (`--web.external-url` or derived from `addr`).
+    /// The external URL (`--web.external-url` or derived from `addr`),
+    /// without a trailing slash.
     pub external_url: String,
     /// The database.
     pub db: Arc<Db>,
@@ -223,10 +224,14 @@ impl Server {
         let addr = listener
             .local_addr()
             .map_err(|e| Error::io("binding", options.listen_address.clone(), e))?;
+        // Without a trailing slash, as Prometheus keeps it: generator URLs
+        // and `$externalURL` append paths to it.
         let external_url = options
             .external_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}/", config::self_target(addr)));
+            .unwrap_or_else(|| format!("http://{}", config::self_target(addr)))
+            .trim_end_matches('/')
+            .to_owned();
 
         let path = options.config_file.clone();
         let loaded = tokio::task::spawn_blocking(move || config::load(path.as_deref(), addr))
@@ -244,6 +249,7 @@ impl Server {
             },
         ));
         let rules = RuleManager::new(db.clone(), engine.clone(), options.rules);
+        rules.register_metrics(&metrics.registry)?;
         let groups = rules.load(&loaded.config, &external_url)?;
         scrape.apply_config(&loaded.config);
         rules.apply(&loaded.config, groups).await?;
@@ -312,10 +318,9 @@ impl Server {
         let _ = self.stop_http.send(true);
         let scrape = self.shared.scrape.lock().take();
         if let Some(scrape) = scrape {
-            match Arc::try_unwrap(scrape) {
-                Ok(m) => m.stop().await,
-                Err(_) => tracing::warn!("scrape manager still in use at shutdown"),
-            }
+            // Requests in flight may still hold the manager; it stops all
+            // the same.
+            scrape.stop().await;
         }
         self.shared.rules.stop().await;
         self.maintenance.abort();

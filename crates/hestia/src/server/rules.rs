@@ -10,7 +10,14 @@
 //! markers for the series of groups that went away, rebuilds the notifier
 //! only when `alerting` or the external labels changed, and starts the new
 //! schedule. Only the first load restores `for` state from
-//! `ALERTS_FOR_STATE`, as in Prometheus.
+//! `ALERTS_FOR_STATE`, as in Prometheus; groups of later loads write
+//! `ALERTS` from their first evaluation.
+//!
+//! [`RuleManager::register_metrics`] adds the rule groups' and the
+//! notifier's self-metrics (Prometheus' `prometheus_rule_*` and
+//! `prometheus_notifications_*` with a `hestia_` prefix) to a registry;
+//! they are read from the running groups and notifier at scrape time, and
+//! the notifier's counters carry over when a reload replaces it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,12 +26,14 @@ use hestia_api::providers::{
     labels_map, Alert as ApiAlert, Rule as ApiRule, RuleGroup as ApiGroup,
 };
 use hestia_config::{AlertingConfig, Config};
+use hestia_instrument::expfmt::{self, Encoder, FamilyDesc, MetricType, Number};
+use hestia_instrument::{Collector, Registry};
 use hestia_model::{Labels, STALE_NAN};
 use hestia_promql::Engine;
 use hestia_rules::notify::DEFAULT_QUEUE_CAPACITY;
 use hestia_rules::{
-    AlertmanagerNotifier, Evaluator, Group, LoadOptions, Notifier, NotifierOptions, RestoreOptions,
-    Rule, Scheduler, SystemClock, DEFAULT_RESEND_DELAY_MS,
+    AlertmanagerNotifier, Evaluator, Group, LoadOptions, Notifier, NotifierOptions, NotifierStats,
+    RestoreOptions, Rule, Scheduler, SystemClock, DEFAULT_RESEND_DELAY_MS,
 };
 use hestia_storage::Appendable;
 use hestia_tsdb::Db;
@@ -68,15 +77,25 @@ struct NotifierKey {
     external_labels: Labels,
 }
 
+/// What the API and the self-metrics read: copies of what runs, so that
+/// reads never wait for a reload.
+#[derive(Default)]
+struct Live {
+    groups: Mutex<Vec<Arc<Mutex<Group>>>>,
+    notifier: Mutex<Option<Arc<AlertmanagerNotifier>>>,
+    /// The counters of notifiers that reloads replaced, so that totals
+    /// never go back.
+    retired: Mutex<NotifierStats>,
+    queue_capacity: usize,
+}
+
 /// The rule groups and the notifier of a server.
 pub struct RuleManager {
     db: Arc<Db>,
     engine: Engine,
     settings: RuleSettings,
     running: tokio::sync::Mutex<Running>,
-    /// The running groups, for the API (cloned out of `running` so that
-    /// reads never wait for a reload).
-    groups: Mutex<Vec<Arc<Mutex<Group>>>>,
+    live: Arc<Live>,
 }
 
 impl RuleManager {
@@ -87,8 +106,19 @@ impl RuleManager {
             engine,
             settings,
             running: tokio::sync::Mutex::new(Running::default()),
-            groups: Mutex::new(Vec::new()),
+            live: Arc::new(Live {
+                queue_capacity: settings.queue_capacity.max(1),
+                ..Live::default()
+            }),
         }
+    }
+
+    /// Registers the self-metrics of the rule groups and the notifier on
+    /// `registry` (see the module docs).
+    pub fn register_metrics(&self, registry: &Registry) -> Result<(), Error> {
+        registry
+            .register_collector(RuleMetrics(self.live.clone()))
+            .map_err(|e| Error::Invalid(format!("registering the rule metrics: {e}")))
     }
 
     /// Reads the rule files `config` names and builds their groups; the
@@ -117,25 +147,29 @@ impl RuleManager {
         };
         // Build the new notifier first: a bad `alerting` section must not
         // leave the server without its old one.
-        let notifier = match running.notifier.take() {
-            Some((old_key, n)) if old_key == key => Some((old_key, n)),
-            old => {
-                let new = start_notifier(&key, self.settings.queue_capacity)?;
-                if let Some((_, old)) = old {
-                    old.stop().await;
-                }
-                new.map(|n| (key, n))
-            }
+        let unchanged = running.notifier.as_ref().is_some_and(|(k, _)| *k == key);
+        let (notifier, replaced) = if unchanged {
+            (running.notifier.take(), None)
+        } else {
+            let new = start_notifier(&key, self.settings.queue_capacity)?;
+            let old = running.notifier.take().map(|(_, n)| n);
+            (new.map(|n| (key, n)), old)
         };
         let old_groups = match running.scheduler.take() {
             Some(s) => s.stop().await,
             None => Vec::new(),
         };
+        // The old groups are stopped: nothing sends to the old notifier
+        // any more, so it can drain and retire.
+        if let Some(old) = replaced {
+            old.stop().await;
+            retire(&mut self.live.retired.lock(), &old.stats());
+        }
         let mut old: BTreeMap<String, Group> =
             old_groups.into_iter().map(|g| (g.key(), g)).collect();
         for g in &mut groups {
             if running.loaded_once {
-                g.options.should_restore = false;
+                g.skip_restore();
             }
             if let Some(prev) = old.remove(&g.key()) {
                 g.copy_state(&prev);
@@ -150,7 +184,8 @@ impl RuleManager {
             .as_ref()
             .map(|(_, n)| n.clone() as Arc<dyn Notifier>);
         let scheduler = Scheduler::start(groups, Arc::new(evaluator), self.settings.restore);
-        *self.groups.lock() = scheduler.groups().to_vec();
+        *self.live.groups.lock() = scheduler.groups().to_vec();
+        *self.live.notifier.lock() = notifier.as_ref().map(|(_, n)| n.clone());
         running.scheduler = Some(scheduler);
         running.notifier = notifier;
         running.loaded_once = true;
@@ -187,23 +222,216 @@ impl RuleManager {
         }
         if let Some((_, n)) = running.notifier.take() {
             n.stop().await;
+            retire(&mut self.live.retired.lock(), &n.stats());
         }
-        self.groups.lock().clear();
+        self.live.groups.lock().clear();
+        *self.live.notifier.lock() = None;
     }
 
     /// The Alertmanager URLs alerts go to.
     pub fn alertmanagers(&self) -> Vec<String> {
-        self.running
-            .try_lock()
-            .ok()
-            .and_then(|r| r.notifier.as_ref().map(|(_, n)| n.alertmanagers()))
+        self.live
+            .notifier
+            .lock()
+            .as_ref()
+            .map(|n| n.alertmanagers())
             .unwrap_or_default()
     }
 
     /// The groups as `/api/v1/rules` shows them.
     pub fn api_groups(&self) -> Vec<ApiGroup> {
-        let groups = self.groups.lock().clone();
+        let groups = self.live.groups.lock().clone();
         groups.iter().map(|g| api_group(&g.lock())).collect()
+    }
+}
+
+/// Adds the counters of a notifier that stops to `into`.
+fn retire(into: &mut NotifierStats, stats: &NotifierStats) {
+    into.dropped += stats.dropped;
+    into.batches += stats.batches;
+    for (url, am) in &stats.alertmanagers {
+        let total = into.alertmanagers.entry(url.clone()).or_default();
+        total.sent += am.sent;
+        total.errors += am.errors;
+    }
+}
+
+/// The self-metrics of the rule groups and the notifier, read at scrape
+/// time.
+struct RuleMetrics(Arc<Live>);
+
+/// `(name without _total, help, type)` of every family [`RuleMetrics`]
+/// writes, in order.
+const RULE_FAMILIES: [(&str, &str, MetricType); 15] = [
+    (
+        "hestia_notifications_sent",
+        "Alerts sent successfully, per Alertmanager.",
+        MetricType::Counter,
+    ),
+    (
+        "hestia_notifications_errors",
+        "Alerts in posts to Alertmanager that failed, per Alertmanager.",
+        MetricType::Counter,
+    ),
+    (
+        "hestia_notifications_dropped",
+        "Alerts dropped: queue overflow, or no Alertmanager of a set reached.",
+        MetricType::Counter,
+    ),
+    (
+        "hestia_notifications_queue_length",
+        "Alerts waiting to be sent.",
+        MetricType::Gauge,
+    ),
+    (
+        "hestia_notifications_queue_capacity",
+        "The most alerts the queue holds.",
+        MetricType::Gauge,
+    ),
+    (
+        "hestia_notifications_alertmanagers_discovered",
+        "Alertmanagers alerts are sent to.",
+        MetricType::Gauge,
+    ),
+    (
+        "hestia_rule_group_last_evaluation_timestamp_seconds",
+        "The time of the group's last evaluation slot.",
+        MetricType::Gauge,
+    ),
+    (
+        "hestia_rule_group_last_duration_seconds",
+        "How long the group's last evaluation took.",
+        MetricType::Gauge,
+    ),
+    (
+        "hestia_rule_group_interval_seconds",
+        "The group's evaluation interval.",
+        MetricType::Gauge,
+    ),
+    (
+        "hestia_rule_group_rules",
+        "Rules in the group.",
+        MetricType::Gauge,
+    ),
+    (
+        "hestia_rule_group_last_evaluation_samples",
+        "Samples the group's last evaluation returned.",
+        MetricType::Gauge,
+    ),
+    (
+        "hestia_rule_group_iterations",
+        "Scheduled evaluations of the group, evaluated or missed.",
+        MetricType::Counter,
+    ),
+    (
+        "hestia_rule_group_iterations_missed",
+        "Evaluations of the group skipped because one ran late.",
+        MetricType::Counter,
+    ),
+    (
+        "hestia_rule_evaluations",
+        "Rule evaluations.",
+        MetricType::Counter,
+    ),
+    (
+        "hestia_rule_evaluation_failures",
+        "Rule evaluations that failed.",
+        MetricType::Counter,
+    ),
+];
+
+/// One family's series: label pairs and value.
+type Series = Vec<(Vec<(&'static str, String)>, f64)>;
+
+impl RuleMetrics {
+    /// The series of every family of [`RULE_FAMILIES`], in its order.
+    fn series(&self) -> Vec<Series> {
+        let live = &self.0;
+        let mut stats = live.retired.lock().clone();
+        let notifier = live.notifier.lock().clone();
+        let (queue_length, discovered) = match &notifier {
+            Some(n) => {
+                let now = n.stats();
+                retire(&mut stats, &now);
+                (now.queue_length, n.alertmanagers().len())
+            }
+            None => (0, 0),
+        };
+        let per_am = |f: fn(&hestia_rules::notify::AlertmanagerStats) -> u64| -> Series {
+            stats
+                .alertmanagers
+                .iter()
+                .map(|(url, am)| (vec![("alertmanager", url.clone())], f(am) as f64))
+                .collect()
+        };
+        let one = |v: f64| -> Series { vec![(Vec::new(), v)] };
+        let mut out = vec![
+            per_am(|a| a.sent),
+            per_am(|a| a.errors),
+            one(stats.dropped as f64),
+            one(queue_length as f64),
+            one(live.queue_capacity as f64),
+            one(discovered as f64),
+        ];
+        let groups = live.groups.lock().clone();
+        let per_group: Vec<(String, Vec<f64>)> = groups
+            .iter()
+            .map(|g| {
+                let g = g.lock();
+                let s = &g.stats;
+                (
+                    g.key(),
+                    vec![
+                        s.last_eval_timestamp_ms.unwrap_or(0) as f64 / 1000.0,
+                        s.evaluation_duration.as_secs_f64(),
+                        g.options.interval_ms as f64 / 1000.0,
+                        g.rules.len() as f64,
+                        s.last_samples as f64,
+                        s.iterations_total as f64,
+                        s.iterations_missed as f64,
+                        s.rule_evaluations as f64,
+                        s.rule_failures as f64,
+                    ],
+                )
+            })
+            .collect();
+        for i in 0..RULE_FAMILIES.len() - out.len() {
+            out.push(
+                per_group
+                    .iter()
+                    .map(|(key, values)| (vec![("rule_group", key.clone())], values[i]))
+                    .collect(),
+            );
+        }
+        out
+    }
+}
+
+impl Collector for RuleMetrics {
+    fn family_names(&self) -> Vec<String> {
+        RULE_FAMILIES
+            .iter()
+            .map(|(name, _, kind)| format!("{name}{}", kind.sample_suffix()))
+            .collect()
+    }
+
+    fn collect(&self, encoder: &mut dyn Encoder, labels: &[&expfmt::Labels]) {
+        for ((name, help, kind), series) in RULE_FAMILIES.iter().zip(self.series()) {
+            encoder.family(&FamilyDesc::new(name, help, *kind));
+            for (pairs, value) in series {
+                let Ok(own) = expfmt::Labels::from_pairs(pairs) else {
+                    continue;
+                };
+                let mut all = labels.to_vec();
+                all.push(&own);
+                match kind {
+                    MetricType::Counter => {
+                        encoder.counter(&all, Number::Float(value), None, None);
+                    }
+                    _ => encoder.gauge(&all, Number::Float(value)),
+                }
+            }
+        }
     }
 }
 
