@@ -316,7 +316,7 @@ impl Db {
 
     /// Bytes of the WAL directory: segments and checkpoint.
     pub fn wal_size_bytes(&self) -> u64 {
-        dir_size(&self.dir.join("wal"))
+        crate::block::dir_size(&self.dir.join("wal"))
     }
 
     /// The blocks being served, oldest first.
@@ -360,22 +360,6 @@ impl Db {
         let _g = self.maintenance.lock();
         self.write_snapshot(dir.as_ref(), true)
     }
-}
-
-/// Bytes of the files under `dir`, recursively; what cannot be read
-/// counts as empty.
-fn dir_size(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_size(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
 }
 
 /// Hard-links every file under `from` into `to` (directories created).
