@@ -135,3 +135,22 @@ pub enum ParseError {
         reason: String,
     },
 }
+
+impl ParseError {
+    /// Where the error is, if it has a place in the input.
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            ParseError::Syntax { at, .. }
+            | ParseError::InvalidUtf8 { at }
+            | ParseError::InvalidNumber { at, .. }
+            | ParseError::InvalidName { at, .. }
+            | ParseError::DuplicateLabel { at, .. }
+            | ParseError::UnknownType { at, .. }
+            | ParseError::MissingEof { at }
+            | ParseError::DataAfterEof { at }
+            | ParseError::Semantic { at, .. }
+            | ParseError::Protobuf { at, .. } => Some(*at),
+            ParseError::NoParser(_) => None,
+        }
+    }
+}

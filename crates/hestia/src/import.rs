@@ -2,26 +2,36 @@
 //! and writes them as blocks aligned to a block duration, as `promtool
 //! tsdb create-blocks-from openmetrics` does.
 //!
-//! One pass over the input: each series' samples are kept per aligned
-//! window (`[k × duration, (k + 1) × duration)`) in XOR chunks while
-//! reading, so memory is about the compressed data (two bytes a sample on
-//! scraped data) plus the series' labels. At `# EOF` every window with
-//! data becomes one level-1 block covering the window's first to last
-//! sample, its series in label order and its samples re-encoded by the
-//! block writer. A series' samples must come in increasing time order (as
-//! OpenMetrics requires); lines of different series may interleave in any
-//! way. Blocks are written only once the whole input has been read, so an
-//! invalid input leaves nothing behind. Blocks land in the output
-//! directory, which a `Db` then opens like any other.
+//! Two threads. The calling thread reads and parses the input
+//! ([`SampleReader`](crate::openmetrics::SampleReader)) and gathers each
+//! series' samples per aligned window (`[k × duration, (k + 1) ×
+//! duration)`) in a plain vector; a run of samples goes to the encoder
+//! thread when its series moves to another window, reaches a chunk's
+//! length, or when the input moves to another series after at least
+//! [`FLUSH_AT`] samples (a backfill file usually lists a series' samples
+//! together). The encoder packs each run into one block chunk right away,
+//! so the samples held are those of the open runs plus the packed chunks
+//! (under a byte a sample on scraped data), never the input. At `# EOF`
+//! every window with data becomes one level-1 block covering the window's
+//! first to last sample, its series in label order, written from those
+//! chunks as they are; the blocks are written two at a time.
+//!
+//! Blocks are written only once the whole input has been read, so an
+//! invalid input leaves nothing behind, and if writing one block fails the
+//! blocks this import already wrote are removed. Blocks land in the
+//! output directory, which a `Db` then opens like any other.
 
+use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Mutex;
 
 use hestia_model::Labels;
-use hestia_tsdb::block::{BlockOptions, BlockPlan, BlockWriter};
-use hestia_tsdb::{BlockId, BlockMeta, Chunk, ChunkAppender, Sample};
+use hestia_tsdb::block::{BlockOptions, BlockPlan, BlockWriter, EncodedChunk};
+use hestia_tsdb::{BlockId, BlockMeta, Chunk, Encoding, Sample};
 
-use crate::openmetrics::{ParseError, SampleReader};
+use crate::openmetrics::{Entry, SampleReader};
 use crate::Error;
 
 /// How [`import`] writes blocks.
@@ -44,6 +54,21 @@ impl Default for ImportOptions {
             first_id: None,
         }
     }
+}
+
+/// The block duration `promtool tsdb create-blocks-from openmetrics
+/// --max-block-duration` picks: the default two hours, or for a longer
+/// maximum the longest of 2 h × 3^k (k up to 9) that does not exceed it.
+pub fn compatible_block_duration(max: i64) -> i64 {
+    let base = hestia_tsdb::db::DEFAULT_BLOCK_RANGE;
+    let mut d = base;
+    for _ in 0..9 {
+        if d.saturating_mul(3) > max {
+            break;
+        }
+        d *= 3;
+    }
+    d
 }
 
 /// How far an import has got, reported to a callback.
@@ -78,25 +103,30 @@ pub struct ImportReport {
     pub blocks: Vec<BlockMeta>,
 }
 
-/// One series' samples in one window.
-#[derive(Debug)]
-struct Window {
-    start: i64,
-    full: Vec<Chunk>,
-    open: ChunkAppender,
-}
-
-/// One series: its last timestamp and its windows, oldest first.
-#[derive(Debug)]
-struct SeriesBuf {
-    last_t: i64,
-    windows: Vec<Window>,
-}
-
-/// Per window: first and last timestamp.
-type Span = (i64, i64);
+/// A series moving to another series sends its open run once it holds at
+/// least this many samples.
+pub const FLUSH_AT: usize = 64;
 
 const REPORT_EVERY: u64 = 1 << 16;
+
+/// Runs in flight between the threads.
+const QUEUE: usize = 1024;
+
+/// Samples of one series in one window, in time order.
+#[derive(Debug)]
+struct Run {
+    series: u32,
+    samples: Vec<Sample>,
+}
+
+/// One window's packed chunks, in the order they were encoded (a series'
+/// chunks in time order), and its first and last timestamp.
+#[derive(Debug)]
+struct Window {
+    min_t: i64,
+    max_t: i64,
+    chunks: Vec<(u32, EncodedChunk)>,
+}
 
 /// Reads `input` to `# EOF` and writes its samples as blocks in `dir`
 /// (created if missing). `progress` is called now and then.
@@ -109,68 +139,36 @@ pub fn import(
     if opts.block_duration < 1 {
         return Err(Error::Invalid("the block duration must be positive".into()));
     }
+    let max_run = opts.block.max_chunk_samples.max(1);
     let d = opts.block_duration;
     let mut reader = SampleReader::new(input);
-    let mut series: Vec<SeriesBuf> = Vec::new();
-    let mut spans: std::collections::BTreeMap<i64, Span> = Default::default();
-    let mut samples: u64 = 0;
-    while let Some(e) = reader.next_sample()? {
-        let id = e.series as usize;
-        if id == series.len() {
-            series.push(SeriesBuf {
-                last_t: i64::MIN,
-                windows: Vec::new(),
-            });
-        }
-        let s = &mut series[id];
-        if e.t <= s.last_t {
-            return Err(Error::Parse(ParseError {
-                line: e.line,
-                column: 1,
-                message: format!(
-                    "sample of {} at {} ms is not after the series' previous one at {} ms",
-                    reader.labels()[id],
-                    e.t,
-                    s.last_t
-                ),
-            }));
-        }
-        s.last_t = e.t;
-        let start = e.t - e.t.rem_euclid(d);
-        if s.windows.last().is_none_or(|w| w.start != start) {
-            s.windows.push(Window {
-                start,
-                full: Vec::new(),
-                open: ChunkAppender::new(),
-            });
-            let span = spans.entry(start).or_insert((e.t, e.t));
-            span.0 = span.0.min(e.t);
-        }
-        let w = s.windows.last_mut().expect("a window was just ensured");
-        if w.open.append(e.t, e.v).is_err() {
-            // Full: start another chunk (the sample is in order).
-            let full = std::mem::take(&mut w.open);
-            w.full.push(full.finish());
-            w.open.append(e.t, e.v)?;
-        }
-        if let Some(span) = spans.get_mut(&start) {
-            span.1 = span.1.max(e.t);
-        }
-        samples += 1;
-        if samples % REPORT_EVERY == 0 {
-            progress(Progress::Reading {
-                bytes: reader.bytes_read(),
-                samples,
-            });
-        }
-    }
-    progress(Progress::Reading {
-        bytes: reader.bytes_read(),
-        samples,
+    let mut samples = 0u64;
+    let (windows, read) = std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel(QUEUE);
+        let encoder = scope.spawn(move || encode(rx, d));
+        let mut runs = Runs::new(tx, d, max_run);
+        let read = reader.for_each(|e, bytes| {
+            samples += 1;
+            if samples % REPORT_EVERY == 0 {
+                progress(Progress::Reading { bytes, samples });
+            }
+            runs.add(e)
+        });
+        let read = read.and_then(|()| runs.finish());
+        // Closes the queue, also after an error, so that the encoder ends.
+        drop(runs);
+        // A failed send means the encoder stopped: its error comes first.
+        let windows = encoder
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (windows, read)
     });
+    let windows = windows?;
+    read?;
     let bytes = reader.bytes_read();
+    progress(Progress::Reading { bytes, samples });
     let labels = reader.into_labels();
-    let blocks = write_blocks(dir, opts, &labels, &mut series, &spans, progress)?;
+    let blocks = write_blocks(dir, opts, &labels, windows, progress)?;
     Ok(ImportReport {
         bytes,
         samples,
@@ -179,59 +177,199 @@ pub fn import(
     })
 }
 
-/// Writes one block per window in `spans`.
+/// The open runs of every series, on the reading side.
+struct Runs {
+    tx: Option<SyncSender<Run>>,
+    d: i64,
+    max_run: usize,
+    open: Vec<Vec<Sample>>,
+    prev: Option<u32>,
+}
+
+impl Runs {
+    fn new(tx: SyncSender<Run>, d: i64, max_run: usize) -> Runs {
+        Runs {
+            tx: Some(tx),
+            d,
+            max_run,
+            open: Vec::new(),
+            prev: None,
+        }
+    }
+
+    fn add(&mut self, e: Entry) -> Result<(), Error> {
+        let id = e.series as usize;
+        if id >= self.open.len() {
+            self.open.resize_with(id + 1, Vec::new);
+        }
+        if let Some(prev) = self.prev.filter(|&p| p != e.series) {
+            if self.open[prev as usize].len() >= FLUSH_AT {
+                self.send(prev)?;
+            }
+        }
+        self.prev = Some(e.series);
+        let run = &self.open[id];
+        if let Some(first) = run.first() {
+            let window = |t: i64| t - t.rem_euclid(self.d);
+            if run.len() >= self.max_run || window(first.t) != window(e.t) {
+                self.send(e.series)?;
+            }
+        }
+        self.open[id].push(Sample::new(e.t, e.v));
+        Ok(())
+    }
+
+    fn send(&mut self, series: u32) -> Result<(), Error> {
+        let samples = std::mem::take(&mut self.open[series as usize]);
+        let sent = self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.send(Run { series, samples }).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            Err(Error::Invalid("the encoder stopped".into()))
+        }
+    }
+
+    /// Sends every open run and closes the queue.
+    fn finish(&mut self) -> Result<(), Error> {
+        for id in 0..self.open.len() {
+            if !self.open[id].is_empty() {
+                self.send(id as u32)?;
+            }
+        }
+        self.tx = None;
+        Ok(())
+    }
+}
+
+/// The encoder thread: packs each run into a chunk of its window.
+fn encode(rx: Receiver<Run>, d: i64) -> Result<BTreeMap<i64, Window>, Error> {
+    let mut windows: BTreeMap<i64, Window> = BTreeMap::new();
+    for run in rx {
+        let (Some(first), Some(last)) = (run.samples.first(), run.samples.last()) else {
+            continue;
+        };
+        let (min_t, max_t) = (first.t, last.t);
+        let chunk = Chunk::encode(Encoding::Packed, &run.samples)?;
+        let w = windows
+            .entry(min_t - min_t.rem_euclid(d))
+            .or_insert(Window {
+                min_t,
+                max_t,
+                chunks: Vec::new(),
+            });
+        w.min_t = w.min_t.min(min_t);
+        w.max_t = w.max_t.max(max_t);
+        w.chunks.push((
+            run.series,
+            EncodedChunk {
+                chunk,
+                min_t,
+                max_t,
+                samples: run.samples.len(),
+            },
+        ));
+    }
+    Ok(windows)
+}
+
+/// Writes one block per window, two at a time; on failure removes the
+/// blocks already written.
 fn write_blocks(
     dir: &Path,
     opts: &ImportOptions,
     labels: &[Labels],
-    series: &mut [SeriesBuf],
-    spans: &std::collections::BTreeMap<i64, Span>,
+    windows: BTreeMap<i64, Window>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<BlockMeta>, Error> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
-    let mut order: Vec<usize> = (0..series.len()).collect();
-    order.sort_unstable_by(|&a, &b| labels[a].cmp(&labels[b]));
-    // Each series' next window to write.
-    let mut cursor = vec![0usize; series.len()];
+    // Each series' place in label order.
+    let mut order: Vec<u32> = (0..labels.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| labels[a as usize].cmp(&labels[b as usize]));
+    let mut rank = vec![0u32; labels.len()];
+    for (r, &id) in order.iter().enumerate() {
+        rank[id as usize] = r as u32;
+    }
     let first = opts
         .first_id
         .unwrap_or_else(|| BlockId::at(hestia_model::timestamp::now()));
+    let blocks = windows.len();
+    let jobs = Mutex::new(windows.into_values().enumerate());
+    let results = Mutex::new(Vec::new());
+    let work = || loop {
+        let job = jobs.lock().map(|mut j| j.next());
+        let Ok(Some((k, window))) = job else {
+            return;
+        };
+        let id = BlockId(first.0 + k as u128);
+        let written = write_block(dir, opts, labels, &rank, id, window);
+        if let Ok(mut r) = results.lock() {
+            r.push((k, written));
+        }
+    };
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(work);
+        work();
+        let _ = helper.join();
+    });
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(k, _)| *k);
     let mut metas = Vec::new();
-    let mut buf: Vec<Sample> = Vec::new();
-    for (k, (&start, &(min_t, max_t))) in spans.iter().enumerate() {
+    let mut failure = None;
+    for (k, r) in results {
         progress(Progress::Writing {
             block: k + 1,
-            blocks: spans.len(),
+            blocks,
         });
-        let plan = BlockPlan {
-            id: BlockId(first.0 + k as u128),
-            min_t,
-            max_t: max_t + 1,
-            level: 1,
-            sources: Vec::new(),
-            parents: Vec::new(),
-        };
-        let mut w = BlockWriter::new(dir, plan, opts.block)?;
-        for &i in &order {
-            let Some(win) = series[i].windows.get_mut(cursor[i]) else {
-                continue;
-            };
-            if win.start != start {
-                continue;
-            }
-            cursor[i] += 1;
-            let open = std::mem::take(&mut win.open).finish();
-            buf.clear();
-            for chunk in std::mem::take(&mut win.full).iter().chain([&open]) {
-                for s in chunk.iter() {
-                    buf.push(s?);
-                }
-            }
-            w.add_series(&labels[i], &buf)?;
+        match r {
+            Ok(Some(meta)) => metas.push(meta),
+            Ok(None) => {}
+            Err(e) => failure = failure.or(Some(e)),
         }
-        if let Some(meta) = w.finish()? {
-            metas.push(meta);
+    }
+    if let Some(e) = failure {
+        for m in &metas {
+            let _ = std::fs::remove_dir_all(dir.join(m.id.to_string()));
         }
+        return Err(e);
     }
     Ok(metas)
 }
+
+/// Writes one window as block `id`.
+fn write_block(
+    dir: &Path,
+    opts: &ImportOptions,
+    labels: &[Labels],
+    rank: &[u32],
+    id: BlockId,
+    mut window: Window,
+) -> Result<Option<BlockMeta>, Error> {
+    let plan = BlockPlan {
+        id,
+        min_t: window.min_t,
+        max_t: window.max_t + 1,
+        level: 1,
+        sources: Vec::new(),
+        parents: Vec::new(),
+    };
+    // Stable: a series' chunks stay in time order.
+    window
+        .chunks
+        .sort_by_key(|(series, _)| rank[*series as usize]);
+    let (ids, chunks): (Vec<u32>, Vec<EncodedChunk>) = window.chunks.into_iter().unzip();
+    let mut w = BlockWriter::new(dir, plan, opts.block)?;
+    let mut start = 0;
+    while start < ids.len() {
+        let series = ids[start];
+        let end = start + ids[start..].iter().take_while(|&&s| s == series).count();
+        w.add_series_chunks(&labels[series as usize], &chunks[start..end])?;
+        start = end;
+    }
+    Ok(w.finish()?)
+}
+
+#[cfg(test)]
+mod tests;

@@ -3,8 +3,8 @@
 //!
 //! The TSDB tools (`hestia tsdb …`):
 //!
-//! * [`import`]: backfill blocks from OpenMetrics text (read by the
-//!   temporary [`openmetrics`] reader), with a [`progress`] bar.
+//! * [`import`]: backfill blocks from OpenMetrics text (read by
+//!   [`openmetrics`] over `hestia-expfmt`'s parser), with a [`progress`] bar.
 //! * [`analyze`]: series, label and cardinality statistics.
 //! * [`dump`]: samples of selected series as text lines.
 //! * [`view`]: a database directory opened read-only for those two.

@@ -130,6 +130,10 @@ struct ImportArgs {
     /// The duration of the blocks written, aligned to multiples of it.
     #[arg(long, default_value = "2h", value_parser = duration)]
     block_duration: i64,
+    /// As promtool: the longest block; blocks are then the longest of
+    /// 2h × 3^k that fits (instead of `--block-duration`).
+    #[arg(long, value_parser = duration, conflicts_with = "block_duration")]
+    max_block_duration: Option<i64>,
     /// Draw a progress bar on stderr even when it is not a terminal.
     #[arg(long)]
     progress: bool,
@@ -317,7 +321,10 @@ fn run_import(args: ImportArgs) -> Result<()> {
     };
     let input = BufReader::with_capacity(1 << 20, input);
     let opts = ImportOptions {
-        block_duration: args.block_duration,
+        block_duration: args.max_block_duration.map_or(
+            args.block_duration,
+            hestia::import::compatible_block_duration,
+        ),
         ..ImportOptions::default()
     };
     let mut bar = (args.progress || std::io::stderr().is_terminal())

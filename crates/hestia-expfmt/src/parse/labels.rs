@@ -117,6 +117,18 @@ impl<'a> SeriesLabels<'a> {
         self.iter().find(|l| l.name == name).map(|l| l.value)
     }
 
+    /// For a text series: the text between its braces as written
+    /// (escapes and all) and the canonical value that replaces its `le` or
+    /// `quantile`, if any. Together with the name they identify the label
+    /// set without reading it, for callers that intern series by their
+    /// text. `None` for protobuf series.
+    pub fn raw_text(&self) -> Option<(&'a str, Option<&str>)> {
+        match self.source {
+            Source::Text(raw) => Some((raw, self.canonical.as_ref().map(Canonical::value))),
+            Source::Pairs(_) => None,
+        }
+    }
+
     /// The labels as owned pairs, in the order written.
     pub fn to_pairs(&self) -> Vec<(String, String)> {
         self.iter()

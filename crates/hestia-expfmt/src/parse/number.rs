@@ -54,6 +54,37 @@ fn is_decimal(s: &[u8]) -> bool {
     i == s.len()
 }
 
+/// Exact powers of ten up to 10^15.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The fast path of [`parse_real`]: `digits[.digits]` or `.digits` with at
+/// most 15 digits in all (timestamps such as `1700000000.123`, most
+/// values). The digits make an integer below 2^53 and the divisor is an
+/// exact power of ten, so one IEEE division rounds the exact quotient
+/// correctly, as the full parser would. `None` for anything else.
+fn short_decimal(b: &[u8]) -> Option<f64> {
+    if b.is_empty() || b.len() > 16 {
+        return None;
+    }
+    let mut m: u64 = 0;
+    let mut dot = None;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => m = m * 10 + u64::from(c - b'0'),
+            b'.' if dot.is_none() => dot = Some(i),
+            _ => return None,
+        }
+    }
+    match dot {
+        None if b.len() <= 15 => Some(m as f64),
+        Some(_) if b.len() == 1 => None,
+        Some(i) => Some(m as f64 / POW10[b.len() - 1 - i]),
+        None => None,
+    }
+}
+
 /// Parses a real number (no `Inf`/`NaN`); `None` if the syntax is wrong
 /// or the magnitude overflows a float64.
 pub(crate) fn parse_real(s: &str) -> Option<f64> {
@@ -63,10 +94,7 @@ pub(crate) fn parse_real(s: &str) -> Option<f64> {
         Some(b'-') => (true, &b[1..]),
         _ => (false, b),
     };
-    if !digits.is_empty() && digits.len() <= 15 && digits.iter().all(u8::is_ascii_digit) {
-        let v = digits
-            .iter()
-            .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')) as f64;
+    if let Some(v) = short_decimal(digits) {
         return Some(if neg { -v } else { v });
     }
     if !is_decimal(b) {
@@ -167,5 +195,21 @@ mod tests {
         assert_eq!(secs_to_ms(-1.1), -1100);
         assert_eq!(secs_to_ms(1e-10), 0);
         assert_eq!(secs_to_ms(1.2345678901234567e19), i64::MAX);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn short_decimals_round_as_the_full_parser(
+            int in "[0-9]{0,12}",
+            frac in proptest::option::of("[0-9]{0,8}"),
+            neg in proptest::bool::ANY,
+        ) {
+            let text = match &frac {
+                Some(f) => format!("{}{int}.{f}", if neg { "-" } else { "" }),
+                None => format!("{}{int}", if neg { "-" } else { "" }),
+            };
+            let want = text.parse::<f64>().ok();
+            proptest::prop_assert_eq!(parse_real(&text).map(f64::to_bits), want.map(f64::to_bits), "{}", text);
+        }
     }
 }

@@ -262,6 +262,35 @@ impl<'a> Rules<'a> {
         Ok(())
     }
 
+    /// The same state, owning the names it borrowed from the input, to
+    /// go on with the next piece of a longer exposition.
+    pub(crate) fn into_owned(self) -> Rules<'static> {
+        let own = |c: Cow<'a, str>| Cow::Owned(c.into_owned());
+        Rules {
+            strict: self.strict,
+            families: self
+                .families
+                .into_iter()
+                .map(|(name, kind)| (own(name), kind))
+                .collect(),
+            cur: self.cur.map(|f| Family {
+                name: own(f.name),
+                kind: f.kind,
+                help: f.help,
+                typed: f.typed,
+                unit: f.unit,
+                samples: f.samples,
+                metrics: f.metrics,
+                metric: f.metric,
+            }),
+        }
+    }
+
+    /// Whether the whole data model is checked.
+    pub(crate) fn is_strict(&self) -> bool {
+        self.strict
+    }
+
     /// The end of the exposition.
     pub(crate) fn finish(&mut self) -> Result<(), ParseError> {
         self.end_family()

@@ -3,9 +3,17 @@
 //! blank lines or comments, single spaces, `# EOF` last, timestamps in
 //! seconds (converted to milliseconds), exemplars of at most 128
 //! characters of label names and values.
+//!
+//! A long exposition can be parsed in pieces cut after newlines
+//! ([`OpenMetricsParser::partial`], [`OpenMetricsParser::continue_with`]),
+//! so that a reader never needs it whole in memory. A series line that
+//! repeats the previous line's name and labels byte for byte (a backfill
+//! file lists a series' samples together) reuses the previous line's
+//! reading of them instead of lexing them again.
 
 use std::borrow::Cow;
 
+use super::labels::Canonical;
 use super::labels::{unescape, unescape_label, SeriesLabels};
 use super::lex::{series_head, Cursor, RawLabel};
 use super::number::{parse_real, parse_value, secs_to_ms};
@@ -34,11 +42,34 @@ pub struct OpenMetricsParser<'a> {
     text: &'a str,
     bad_utf8: Option<usize>,
     pos: usize,
+    /// Lines read, over all pieces so far.
     line: u32,
+    /// Lines in the pieces before this one.
+    lines_before: u32,
     done: bool,
+    /// More pieces follow this input: its end is not the exposition's.
+    partial: bool,
+    /// `# EOF` ended a partial piece: the next piece must be empty, and
+    /// the final one then yields [`Entry::Eof`].
+    eof_pending: bool,
     rules: Rules<'a>,
     labels: Vec<RawLabel<'a>>,
     exemplar_labels: Vec<RawLabel<'a>>,
+    /// The previous line's series head, if the previous line was a sample.
+    last: Option<LastHead<'a>>,
+}
+
+/// A series line's head as read, for the next line to reuse when it
+/// starts with the same text. `labels` of the parser still hold its
+/// labels.
+struct LastHead<'a> {
+    /// `name{labels}` as written.
+    text: &'a str,
+    name: Cow<'a, str>,
+    raw_labels: &'a str,
+    kind: FamilyType,
+    suffix: &'static str,
+    canonical: Option<Canonical>,
 }
 
 impl<'a> OpenMetricsParser<'a> {
@@ -64,15 +95,71 @@ impl<'a> OpenMetricsParser<'a> {
             bad_utf8,
             pos: 0,
             line: 0,
+            lines_before: 0,
             done: false,
+            partial: false,
+            eof_pending: false,
             rules: Rules::new(strict),
             labels: Vec::new(),
             exemplar_labels: Vec::new(),
+            last: None,
         }
     }
 
+    /// Marks the input as one piece of a longer exposition, cut right
+    /// after a newline: when the piece is used up the iterator ends
+    /// without an error and without [`Entry::Eof`]; go on with
+    /// [`continue_with`](Self::continue_with). The last piece is parsed
+    /// without this mark, so that it must end with `# EOF`.
+    ///
+    /// ```
+    /// use hestia_expfmt::parse::{Entry, OpenMetricsParser};
+    ///
+    /// let mut p = OpenMetricsParser::lenient(b"# TYPE a gauge\n").partial();
+    /// assert!(matches!(p.next(), Some(Ok(Entry::Type { .. }))));
+    /// assert!(p.next().is_none());
+    /// let mut p = p.continue_with(b"a 1 1.5\n# EOF\n");
+    /// let Some(Ok(Entry::Series(s))) = p.next() else { panic!() };
+    /// assert_eq!((s.timestamp, p.line()), (Some(1500), 2));
+    /// assert!(matches!(p.next(), Some(Ok(Entry::Eof))));
+    /// ```
+    pub fn partial(mut self) -> Self {
+        self.partial = true;
+        self
+    }
+
+    /// A parser over the next piece of the exposition, keeping the line
+    /// count and the rule state (which family the lines are in, and for
+    /// the strict parser everything it checks across lines). The new
+    /// parser is not [`partial`](Self::partial) unless marked again. After
+    /// `# EOF`, a non-empty piece is an error.
+    pub fn continue_with<'b>(self, input: &'b [u8]) -> OpenMetricsParser<'b> {
+        let (text, bad_utf8) = utf8_prefix(input);
+        OpenMetricsParser {
+            text,
+            bad_utf8,
+            pos: 0,
+            line: self.line,
+            lines_before: self.line,
+            done: self.done,
+            partial: false,
+            eof_pending: self.eof_pending,
+            rules: self.rules.into_owned(),
+            labels: Vec::new(),
+            exemplar_labels: Vec::new(),
+            last: None,
+        }
+    }
+
+    /// The line (from 1, over all pieces) of the entry or error returned
+    /// last.
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
     fn end_location(&self) -> Location {
-        let line = self.text.bytes().filter(|&b| b == b'\n').count() + 1;
+        let line =
+            self.lines_before as usize + self.text.bytes().filter(|&b| b == b'\n').count() + 1;
         let line_start = self.text.rfind('\n').map_or(0, |i| i + 1);
         Location::Text {
             line: u32::try_from(line).unwrap_or(u32::MAX),
@@ -81,6 +168,18 @@ impl<'a> OpenMetricsParser<'a> {
     }
 
     fn next_entry(&mut self) -> Result<Option<Entry<'a>>, ParseError> {
+        if self.eof_pending {
+            if self.pos < self.text.len() || self.bad_utf8.is_some() {
+                return Err(ParseError::DataAfterEof {
+                    at: Location::Text {
+                        line: self.line + 1,
+                        column: 1,
+                    },
+                });
+            }
+            self.rules.finish()?;
+            return Ok(None);
+        }
         if self.pos >= self.text.len() {
             if self.bad_utf8.is_some() {
                 return Err(ParseError::InvalidUtf8 {
@@ -109,6 +208,10 @@ impl<'a> OpenMetricsParser<'a> {
                     },
                 });
             }
+            if self.partial {
+                self.eof_pending = true;
+                return Ok(None);
+            }
             self.rules.finish()?;
             return Ok(None);
         }
@@ -123,7 +226,10 @@ impl<'a> OpenMetricsParser<'a> {
                 expected: "a sample or metadata (OpenMetrics has no blank lines)",
                 found: "end of line".to_string(),
             }),
-            Some(b'#') => self.metadata(cur).map(Some),
+            Some(b'#') => {
+                self.last = None;
+                self.metadata(cur).map(Some)
+            }
             Some(_) => self.series(cur).map(Some),
         }
     }
@@ -186,7 +292,21 @@ impl<'a> OpenMetricsParser<'a> {
 
     fn series(&mut self, mut cur: Cursor<'a>) -> Result<Entry<'a>, ParseError> {
         let at = cur.loc(0);
-        let head = series_head(&mut cur, true, &mut self.labels)?;
+        let repeated = self.last.take().filter(|h| {
+            let n = h.text.len();
+            cur.s.as_bytes().get(n) == Some(&b' ') && cur.s.as_bytes()[..n] == *h.text.as_bytes()
+        });
+        let (name, raw_labels) = match &repeated {
+            Some(h) => {
+                cur.pos = h.text.len();
+                (h.name.clone(), h.raw_labels)
+            }
+            None => {
+                let head = series_head(&mut cur, true, &mut self.labels)?;
+                (head.name, head.raw_labels)
+            }
+        };
+        let head_end = cur.pos;
         if !cur.eat(b' ') {
             return Err(cur.expected("a space before the value"));
         }
@@ -212,17 +332,36 @@ impl<'a> OpenMetricsParser<'a> {
         }
         let sample = Sample {
             at,
-            name: &head.name,
+            name: &name,
             labels: &self.labels,
             value,
             ts,
             exemplar: exemplar.is_some(),
         };
-        let (kind, suffix) = self.rules.sample(&sample, head.name.clone())?;
-        let canonical = canonical_for(kind, suffix, &self.labels);
+        // The lenient rules give a repeated head the same family and
+        // suffix without changing state; the strict ones check every line.
+        let (kind, suffix, canonical) = match repeated {
+            Some(h) if !self.rules.is_strict() => (h.kind, h.suffix, h.canonical),
+            repeated => {
+                let (kind, suffix) = self.rules.sample(&sample, name.clone())?;
+                let canonical = match repeated {
+                    Some(h) if (h.kind, h.suffix) == (kind, suffix) => h.canonical,
+                    _ => canonical_for(kind, suffix, &self.labels),
+                };
+                (kind, suffix, canonical)
+            }
+        };
+        self.last = Some(LastHead {
+            text: &cur.s[..head_end],
+            name: name.clone(),
+            raw_labels,
+            kind,
+            suffix,
+            canonical,
+        });
         Ok(Entry::Series(Series {
-            name: head.name,
-            labels: SeriesLabels::text(head.raw_labels, canonical),
+            name,
+            labels: SeriesLabels::text(raw_labels, canonical),
             value,
             timestamp: ts.map(secs_to_ms),
             exemplar,
@@ -284,10 +423,14 @@ impl<'a> Iterator for OpenMetricsParser<'a> {
     type Item = Result<Entry<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
+        if self.done || (self.partial && self.pos >= self.text.len() && self.bad_utf8.is_none()) {
             return None;
         }
         let next = self.next_entry();
+        if self.partial && self.eof_pending && matches!(next, Ok(None)) {
+            // The end, unless the next piece has more.
+            return None;
+        }
         super::iterator_step(&mut self.done, next)
     }
 }

@@ -41,7 +41,7 @@ pub use chunks::ChunkRef;
 pub use index::ChunkMeta;
 pub use meta::{BlockId, BlockMeta, BlockStats};
 pub use tombstones::Tombstones;
-pub use writer::{write_block, BlockOptions, BlockPlan, BlockWriter};
+pub use writer::{write_block, BlockOptions, BlockPlan, BlockWriter, EncodedChunk};
 
 pub(crate) use bytes::{replace_file, sync_dir};
 

@@ -56,6 +56,19 @@ pub struct BlockPlan {
     pub parents: Vec<BlockId>,
 }
 
+/// A chunk encoded by the caller, for [`BlockWriter::add_series_chunks`].
+#[derive(Debug, Clone)]
+pub struct EncodedChunk {
+    /// The chunk.
+    pub chunk: Chunk,
+    /// Its first timestamp.
+    pub min_t: i64,
+    /// Its last timestamp.
+    pub max_t: i64,
+    /// Its number of samples.
+    pub samples: usize,
+}
+
 /// Writes one block. Call [`add_series`](Self::add_series) in label order,
 /// then [`finish`](Self::finish).
 #[derive(Debug)]
@@ -107,20 +120,7 @@ impl BlockWriter {
         if samples.is_empty() {
             return Ok(());
         }
-        if self.series.last().is_some_and(|(last, _)| last >= labels) {
-            return Err(Error::InvalidOptions(format!(
-                "series {labels} added out of label order"
-            )));
-        }
-        if labels.is_empty() {
-            return Err(Error::InvalidOptions("series without labels".into()));
-        }
-        let (first, last) = (samples[0].t, samples[samples.len() - 1].t);
-        if first < self.plan.min_t || last >= self.plan.max_t {
-            return Err(Error::InvalidOptions(format!(
-                "samples of {labels} outside the block's range"
-            )));
-        }
+        self.check_series(labels, samples[0].t, samples[samples.len() - 1].t)?;
         let mut metas = Vec::new();
         for part in samples.chunks(self.opts.max_chunk_samples) {
             let chunk = Chunk::encode(Encoding::Packed, part)?;
@@ -135,6 +135,59 @@ impl BlockWriter {
         self.stats.samples += samples.len() as u64;
         self.stats.chunks += metas.len() as u64;
         self.series.push((labels.clone(), metas));
+        Ok(())
+    }
+
+    /// Adds a series from chunks already encoded (in any encoding): its
+    /// labels (after the previous series' in label order) and its chunks,
+    /// each with its first and last timestamp and number of samples,
+    /// oldest first and not overlapping, within the block's range. For
+    /// writers that encode while they read, such as a backfill.
+    pub fn add_series_chunks(
+        &mut self,
+        labels: &Labels,
+        chunks: &[EncodedChunk],
+    ) -> Result<(), Error> {
+        let (Some(first), Some(last)) = (chunks.first(), chunks.last()) else {
+            return Ok(());
+        };
+        self.check_series(labels, first.min_t, last.max_t)?;
+        if chunks.windows(2).any(|w| w[0].max_t >= w[1].min_t) {
+            return Err(Error::InvalidOptions(format!(
+                "chunks of {labels} overlap or are out of order"
+            )));
+        }
+        let mut metas = Vec::with_capacity(chunks.len());
+        for c in chunks {
+            let r = self.chunks.write(c.chunk.as_bytes())?;
+            metas.push(ChunkMeta {
+                r,
+                min_t: c.min_t,
+                max_t: c.max_t,
+            });
+            self.stats.samples += c.samples as u64;
+        }
+        self.stats.series += 1;
+        self.stats.chunks += metas.len() as u64;
+        self.series.push((labels.clone(), metas));
+        Ok(())
+    }
+
+    /// Checks that a series with samples in `[first, last]` may come next.
+    fn check_series(&self, labels: &Labels, first: i64, last: i64) -> Result<(), Error> {
+        if self.series.last().is_some_and(|(prev, _)| prev >= labels) {
+            return Err(Error::InvalidOptions(format!(
+                "series {labels} added out of label order"
+            )));
+        }
+        if labels.is_empty() {
+            return Err(Error::InvalidOptions("series without labels".into()));
+        }
+        if first < self.plan.min_t || last >= self.plan.max_t {
+            return Err(Error::InvalidOptions(format!(
+                "samples of {labels} outside the block's range"
+            )));
+        }
         Ok(())
     }
 

@@ -1,16 +1,25 @@
-//! Table tests and properties of the OpenMetrics sample reader.
+//! Table tests and properties of the backfill sample reader.
 
 use super::*;
 use hestia_model::labels;
 use proptest::prelude::*;
 
 fn read_all(input: &str) -> Result<Vec<(Labels, i64, u64)>, Error> {
-    let mut r = SampleReader::new(input.as_bytes());
+    read_pieces(input.as_bytes(), DEFAULT_PIECE)
+}
+
+/// Reads `input` in pieces of `piece` bytes.
+fn read_pieces(input: &[u8], piece: usize) -> Result<Vec<(Labels, i64, u64)>, Error> {
+    let mut r = SampleReader::with_piece_size(input, piece);
     let mut out = Vec::new();
-    while let Some(e) = r.next_sample()? {
-        out.push((r.labels()[e.series as usize].clone(), e.t, e.v.to_bits()));
-    }
-    Ok(out)
+    r.for_each(|e, _| {
+        out.push((e.series, e.t, e.v.to_bits()));
+        Ok(())
+    })?;
+    Ok(out
+        .into_iter()
+        .map(|(id, t, v)| (r.labels()[id as usize].clone(), t, v))
+        .collect())
 }
 
 /// An input and the samples it holds.
@@ -26,8 +35,8 @@ fn accepts() {
             &[(labels! {"__name__" => "up"}, 1_700_000_000_000, 1.0)],
         ),
         (
-            "# HELP up Up.\n# TYPE up gauge\n# UNIT up x\nup{job=\"a\"} 0 1.5\n# EOF\n",
-            &[(labels! {"__name__" => "up", "job" => "a"}, 1_500, 0.0)],
+            "# HELP up_seconds Up.\n# TYPE up_seconds gauge\n# UNIT up_seconds seconds\nup_seconds{job=\"a\"} 0 1.5\n# EOF\n",
+            &[(labels! {"__name__" => "up_seconds", "job" => "a"}, 1_500, 0.0)],
         ),
         (
             "m{a=\"x\\\\y\\\"z\\n\",b=\"\"} -2.5e3 1.2345\n# EOF\n",
@@ -83,117 +92,95 @@ fn accepts() {
 #[test]
 fn refuses() {
     let table: &[(&str, u64, usize, &str)] = &[
-        ("", 1, 1, "ends without `# EOF`"),
-        ("up 1 1\n", 2, 1, "ends without `# EOF`"),
-        ("up 1 1", 1, 7, "ends without `# EOF`"),
-        ("\n# EOF\n", 1, 1, "empty line"),
-        ("up 1\n# EOF\n", 1, 5, "without a timestamp"),
-        ("up  1 1\n# EOF\n", 1, 4, "expected a value"),
-        ("up x 1\n# EOF\n", 1, 4, "invalid value"),
-        ("up 1 x\n# EOF\n", 1, 6, "invalid timestamp"),
-        ("up 1 1e400\n# EOF\n", 1, 6, "invalid timestamp"),
-        ("up 1 99999999999999999\n# EOF\n", 1, 6, "invalid timestamp"),
-        ("up 1 1 \n# EOF\n", 1, 7, "unexpected text"),
-        ("up 1 1 2\n# EOF\n", 1, 7, "unexpected text"),
+        ("", 1, 1, "`# EOF`"),
+        ("up 1 1\n", 2, 1, "`# EOF`"),
+        ("up 1 1", 1, 7, "`# EOF`"),
+        ("\n# EOF\n", 1, 1, "blank lines"),
+        ("up 1\n# EOF\n", 1, 1, "has no timestamp"),
+        ("up  1 1\n# EOF\n", 1, 4, "value"),
+        ("up x 1\n# EOF\n", 1, 4, "value"),
+        ("up 1 x\n# EOF\n", 1, 6, "timestamp"),
+        ("up 1 NaN\n# EOF\n", 1, 6, "timestamp"),
+        ("up 1 1 \n# EOF\n", 1, 7, "end of the line"),
+        ("up 1 1 2\n# EOF\n", 1, 7, "end of the line"),
         ("1up 1 1\n# EOF\n", 1, 1, "metric name"),
-        ("{a=\"b\"} 1 1\n# EOF\n", 1, 1, "metric name"),
-        ("up{a=\"b\" 1 1\n# EOF\n", 1, 3, "not closed"),
-        ("up{a=\"b\",} 1 1\n# EOF\n", 1, 10, "expected a label name"),
-        ("up{ a=\"b\"} 1 1\n# EOF\n", 1, 4, "expected a label name"),
+        ("up{a=\"b\" 1 1\n# EOF\n", 1, 9, "','"),
+        ("up{a=\"b\",} 1 1\n# EOF\n", 1, 10, "label name"),
         ("up{a=b} 1 1\n# EOF\n", 1, 6, "quoted label value"),
-        ("up{a:b=\"c\"} 1 1\n# EOF\n", 1, 5, "expected `=`"),
-        (
-            "up{a=\"b\"c=\"d\"} 1 1\n# EOF\n",
-            1,
-            9,
-            "expected `,` or `}`",
-        ),
-        (
-            "up{a=\"b\",a=\"c\"} 1 1\n# EOF\n",
-            1,
-            10,
-            "duplicate label name",
-        ),
-        (
-            "up{__name__=\"x\"} 1 1\n# EOF\n",
-            1,
-            4,
-            "duplicate label name",
-        ),
-        ("up{a=\"\\t\"} 1 1\n# EOF\n", 1, 7, "invalid escape"),
-        ("up{a=\"b\"}x 1 1\n# EOF\n", 1, 10, "expected a space"),
-        ("up 1 1 # x\n# EOF\n", 1, 7, "unexpected text"),
-        (
-            "up 1 1 # {a=\"b\"}\n# EOF\n",
-            1,
-            17,
-            "expected a space before the exemplar value",
-        ),
-        (
-            "up 1 1 # {a=\"b\"} 1 1 1\n# EOF\n",
-            1,
-            21,
-            "after the exemplar",
-        ),
+        ("up{a=\"b\",a=\"c\"} 1 1\n# EOF\n", 1, 10, "a"),
+        ("up{__name__=\"x\"} 1 1\n# EOF\n", 1, 4, "__name__"),
+        ("up{a=\"b\"}x 1 1\n# EOF\n", 1, 10, "space"),
+        ("up 1 1 # {a=\"b\"}\n# EOF\n", 1, 17, "exemplar value"),
         ("# EOF\nup 1 1\n", 2, 1, "data after `# EOF`"),
         ("# EOF\n\n", 2, 1, "data after `# EOF`"),
-        ("# EOFx\n", 1, 6, "alone on its line"),
+        ("# EOFx\n", 1, 1, "# EOF"),
+        ("up 1 1\nup 2 0.5\n# EOF\n", 2, 1, "at 500 ms is not after"),
+        ("up 1 1\nup 2 1\n# EOF\n", 2, 1, "at 1000 ms is not after"),
+        (
+            "a 1 1\nb 1 1\nb 1 2\na 1 0.5\n# EOF\n",
+            4,
+            1,
+            "sample of {__name__=\"a\"} at 500 ms is not after the series' previous one at 1000 ms",
+        ),
     ];
     for (input, line, column, message) in table {
-        match read_all(input) {
-            Err(Error::Parse(e)) => {
-                assert_eq!((e.line, e.column), (*line, *column), "{input:?}: {e}");
-                assert!(e.message.contains(message), "{input:?}: {e}");
+        for piece in [DEFAULT_PIECE, 1, 5] {
+            match read_pieces(input.as_bytes(), piece) {
+                Err(Error::Parse(e)) => {
+                    assert_eq!((e.line, e.column), (*line, *column), "{input:?}: {e}");
+                    assert!(e.message.contains(message), "{input:?}: {e}");
+                }
+                other => panic!("{input:?}: expected an error, got {other:?}"),
             }
-            other => panic!("{input:?}: expected an error, got {other:?}"),
         }
     }
 }
 
 #[test]
-fn refuses_invalid_utf8_in_label_values() {
-    let mut r = SampleReader::new(&b"up{a=\"\xff\"} 1 1\n# EOF\n"[..]);
-    match r.next_sample() {
-        Err(Error::Parse(e)) => assert_eq!((e.line, e.column), (1, 7), "{e}"),
+fn refuses_invalid_utf8() {
+    match read_pieces(&b"up{a=\"\xff\"} 1 1\n# EOF\n"[..], DEFAULT_PIECE) {
+        Err(Error::Parse(e)) => assert_eq!(e.line, 1, "{e}"),
         other => panic!("{other:?}"),
     }
 }
 
 #[test]
-fn timestamps() {
-    let table: &[(&str, Option<i64>)] = &[
-        ("0", Some(0)),
-        ("1", Some(1000)),
-        ("1.001", Some(1001)),
-        ("1.0019", Some(1001)),
-        ("-1.0019", Some(-1001)),
-        ("1700000000.123", Some(1_700_000_000_123)),
-        ("1.7e9", Some(1_700_000_000_000)),
-        ("-0.5", Some(-500)),
-        ("", None),
-        ("-", None),
-        (".", None),
-        ("1..2", None),
-        ("NaN", None),
-        ("+Inf", None),
-        ("9223372036854775.807", Some(i64::MAX)),
-        ("9223372036854775.808", None),
+fn timestamps_convert_as_prometheus_does() {
+    let table: &[(&str, i64)] = &[
+        ("0", 0),
+        ("1", 1000),
+        // Seconds times 1000 in floating point, truncated: 1.001 × 1000
+        // is 1000.9999999999999 (promtool imports 1000 too).
+        ("1.001", 1000),
+        ("1.0019", 1001),
+        ("-1.0019", -1001),
+        ("1700000000.123", 1_700_000_000_123),
+        ("1.7e9", 1_700_000_000_000),
+        ("-0.5", -500),
     ];
-    for (input, want) in table {
-        assert_eq!(parse_timestamp(input.as_bytes()), *want, "{input:?}");
+    for (ts, want) in table {
+        let got = read_all(&format!("m 1 {ts}\n# EOF\n")).unwrap();
+        assert_eq!(got[0].1, *want, "{ts:?}");
     }
 }
 
 #[test]
-fn interns_series_by_text() {
-    let input = "a{x=\"1\"} 1 1\nb 2 1\na{x=\"1\"} 3 2\n# EOF\n";
+fn interns_series_by_text_and_labels() {
+    let input = "# TYPE h histogram\nh_bucket{le=\"1\"} 1 1\nh_bucket{le=\"1.0\"} 1 2\nh_bucket{le=\"+Inf\"} 1 1\n\
+                 # TYPE a gauge\na{x=\"1\",y=\"2\"} 1 1\nb 2 1\na{y=\"2\",x=\"1\"} 3 2\na{x=\"1\",y=\"2\"} 3 3\n# EOF\n";
     let mut r = SampleReader::new(input.as_bytes());
     let mut ids = Vec::new();
-    while let Some(e) = r.next_sample().unwrap() {
+    r.for_each(|e, _| {
         ids.push((e.series, e.line));
-    }
-    assert_eq!(ids, [(0, 1), (1, 2), (0, 3)]);
-    assert_eq!(r.labels().len(), 2);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        ids,
+        [(0, 2), (0, 3), (1, 4), (2, 6), (3, 7), (2, 8), (2, 9)]
+    );
+    assert_eq!(r.labels()[0].get("le"), Some("1.0"));
+    assert_eq!(r.labels().len(), 4);
     assert_eq!(r.bytes_read(), input.len() as u64);
 }
 
@@ -201,17 +188,53 @@ fn label_value() -> impl Strategy<Value = String> {
     proptest::string::string_regex("[a-z\"\\\\\n é}{,=]{0,6}").unwrap()
 }
 
+/// Lines for inputs that read the same whatever the pieces.
+const LINES: &[&str] = &[
+    "# TYPE h histogram",
+    "h_bucket{le=\"1\"} 1 1",
+    "h_bucket{le=\"1\"} 2 2",
+    "h_bucket{le=\"+Inf\"} 2 2",
+    "h_count 2 2",
+    "# TYPE c counter",
+    "c_total{a=\"x\"} 1 1.5",
+    "c_total{a=\"x\"} 2 1.75",
+    "c_total{a=\"x\\\"y\"} NaN 4 # {t=\"1\"} 1",
+    "g 1 1",
+    "g -Inf 3",
+    "g{a=\"\"} 1 4",
+    "g 1",
+    "x y z",
+];
+
 proptest! {
     #[test]
     fn never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
         let _ = read_all(&String::from_utf8_lossy(&bytes));
-        let mut r = SampleReader::new(&bytes[..]);
-        while let Ok(Some(_)) = r.next_sample() {}
+        let _ = read_pieces(&bytes, 3);
     }
 
     #[test]
     fn never_panics_on_near_misses(s in "([a-z_:{}=\",# .\\\\0-9\n-]|EOF|NaN|Inf){0,40}") {
         let _ = read_all(&s);
+    }
+
+    #[test]
+    fn pieces_read_as_the_whole(
+        picks in proptest::collection::vec(0..LINES.len(), 0..20),
+        eof in any::<bool>(),
+        piece in 1usize..40,
+    ) {
+        let mut text = String::new();
+        for &i in &picks {
+            text.push_str(LINES[i]);
+            text.push('\n');
+        }
+        if eof {
+            text.push_str("# EOF\n");
+        }
+        let whole = format!("{:?}", read_all(&text));
+        let pieces = format!("{:?}", read_pieces(text.as_bytes(), piece));
+        prop_assert_eq!(whole, pieces, "{}", text);
     }
 
     #[test]
@@ -234,9 +257,12 @@ proptest! {
         let mut all: Vec<(String, String)> = pairs.into_iter().collect();
         all.push((METRIC_NAME.into(), name));
         let want = Labels::new(all).unwrap();
+        // Prometheus' conversion: seconds times 1000, truncated.
+        let want_t = (secs.parse::<f64>().unwrap() * 1000.0) as i64;
         prop_assert_eq!(got.len(), 1);
         prop_assert_eq!(&got[0].0, &want);
-        prop_assert_eq!(got[0].1, t);
+        prop_assert_eq!(got[0].1, want_t);
+        prop_assert!((got[0].1 - t).abs() <= 1);
         if !v.is_nan() {
             prop_assert_eq!(got[0].2, v.to_bits());
         }
