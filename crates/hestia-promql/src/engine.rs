@@ -117,6 +117,9 @@ pub enum QueryRange {
 pub struct Engine {
     options: EngineOptions,
     gate: Arc<Gate>,
+    /// The default subquery step, shared by clones so that a configuration
+    /// reload changes it for every user of the engine.
+    subquery_step: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Default for Engine {
@@ -129,7 +132,31 @@ impl Engine {
     /// An engine with these options.
     pub fn new(options: EngineOptions) -> Engine {
         let gate = Arc::new(Gate::new(options.max_concurrent_queries));
-        Engine { options, gate }
+        let subquery_step = Arc::new(std::sync::atomic::AtomicI64::new(
+            options.default_subquery_step_ms,
+        ));
+        Engine {
+            options,
+            gate,
+            subquery_step,
+        }
+    }
+
+    /// Sets the step of subqueries written without one (`x[1h:]`), in
+    /// milliseconds, for this engine and its clones: Prometheus takes it
+    /// from `global.evaluation_interval` at every configuration load.
+    /// Ignored unless positive.
+    pub fn set_default_subquery_step(&self, step_ms: i64) {
+        if step_ms > 0 {
+            self.subquery_step
+                .store(step_ms, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// The step of subqueries written without one, in milliseconds.
+    pub fn default_subquery_step(&self) -> i64 {
+        self.subquery_step
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The engine's options.
@@ -217,8 +244,12 @@ impl Engine {
         let (min_t, max_t) = bounds.of(&expr, steps.start, steps.end).unwrap_or((0, 0));
         let querier = storage.querier(min_t, max_t)?;
         let query_step = if is_range { steps.step } else { 0 };
+        let options = EngineOptions {
+            default_subquery_step_ms: self.default_subquery_step(),
+            ..self.options.clone()
+        };
         let ctx = QueryCtx::new(
-            &self.options,
+            &options,
             query,
             (steps.start, steps.end, query_step),
             cancel,

@@ -243,6 +243,30 @@ fn histogram_quantile_on_broken_buckets() {
 }
 
 #[test]
+fn default_subquery_step_follows_the_configuration() {
+    let points: Vec<(i64, f64)> = (0..=60).map(|i| (i * 5, i as f64)).collect();
+    let s = storage(&[(labels! { "__name__" => "m" }, &points)]);
+    let engine = Engine::default();
+    let clone = engine.clone();
+    let count = |e: &Engine| {
+        vector(
+            &e.instant(&s, "count_over_time(m[2m:])", 300_000)
+                .unwrap()
+                .value,
+        )[0]
+        .1
+    };
+    // Left-open (180 s, 300 s]: every 60 s by default, then every 15 s
+    // once the evaluation interval says so, for clones too.
+    assert_eq!(count(&engine), 2.0);
+    engine.set_default_subquery_step(15_000);
+    assert_eq!(count(&clone), 8.0);
+    assert_eq!(clone.default_subquery_step(), 15_000);
+    engine.set_default_subquery_step(0);
+    assert_eq!(count(&engine), 8.0, "a non-positive step is ignored");
+}
+
+#[test]
 fn staleness_and_lookback() {
     let stale = STALE_NAN;
     let s = storage(&[(

@@ -182,17 +182,16 @@ impl Shared {
         if let Some(scrape) = self.scrape() {
             scrape.apply_config(&loaded.config);
         }
-        let window = loaded
-            .config
-            .storage
-            .tsdb
-            .out_of_order_time_window
-            .as_millis();
-        if i64::try_from(window).ok() != Some(self.db.options().out_of_order_window()) {
+        let window = millis(loaded.config.storage.tsdb.out_of_order_time_window);
+        if window != self.db.options().out_of_order_window() {
             tracing::warn!(
                 "storage.tsdb.out_of_order_time_window changed: it takes effect when the server restarts"
             );
         }
+        // As Prometheus: subqueries without a step use the evaluation
+        // interval of the configuration in force.
+        self.engine
+            .set_default_subquery_step(millis(loaded.config.global.evaluation_interval));
         *self.config.lock() = Arc::new(loaded);
         Ok(())
     }
@@ -240,6 +239,7 @@ impl Server {
 
         let db = open_db(&options, &loaded.config).await?;
         let engine = Engine::new(options.engine.clone());
+        engine.set_default_subquery_step(millis(loaded.config.global.evaluation_interval));
         let metrics = ServerMetrics::new(&db)?;
         let scrape = Arc::new(ScrapeManager::new(
             db.clone() as Arc<dyn Appendable>,
@@ -342,13 +342,12 @@ impl Server {
 /// Opens the database with the flags' retention and the configuration's
 /// storage settings, reporting what WAL replay repaired.
 async fn open_db(options: &ServerOptions, config: &Config) -> Result<Arc<Db>, Error> {
-    let window = config.storage.tsdb.out_of_order_time_window.as_millis();
     let db_opts = DbOptions {
         retention_time: options.retention_time_ms,
         retention_bytes: options.retention_size,
         ..DbOptions::default()
     }
-    .with_out_of_order_window(i64::try_from(window).unwrap_or(i64::MAX));
+    .with_out_of_order_window(millis(config.storage.tsdb.out_of_order_time_window));
     let dir = options.storage_path.clone();
     let started = std::time::Instant::now();
     let (db, report) = tokio::task::spawn_blocking(move || Db::open(&dir, db_opts))
@@ -413,6 +412,11 @@ fn offset_seed(config: &Config) -> u64 {
         bytes.extend_from_slice(host.trim().as_bytes());
     }
     fnv1a(&bytes)
+}
+
+/// A configuration duration in milliseconds.
+pub(crate) fn millis(d: hestia_config::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// 64-bit FNV-1a.

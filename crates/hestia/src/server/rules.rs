@@ -39,6 +39,7 @@ use hestia_storage::Appendable;
 use hestia_tsdb::Db;
 use parking_lot::Mutex;
 
+use super::millis;
 use crate::Error;
 
 /// The rule flags (`--rules.*`, `--alertmanager.*`).
@@ -433,10 +434,6 @@ impl Collector for RuleMetrics {
             }
         }
     }
-}
-
-fn millis(d: hestia_config::Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// A notifier for `key`, or none when no Alertmanager is configured.
