@@ -6,12 +6,13 @@
 //! ([`SampleReader`](crate::openmetrics::SampleReader)) and gathers each
 //! series' samples per aligned window (`[k × duration, (k + 1) ×
 //! duration)`) in a plain vector; a run of samples goes to the encoder
-//! thread when its series moves to another window, reaches a chunk's
-//! length, or when the input moves to another series after at least
-//! [`FLUSH_AT`] samples (a backfill file usually lists a series' samples
-//! together). The encoder packs each run into one block chunk right away,
-//! so the samples held are those of the open runs plus the packed chunks
-//! (under a byte a sample on scraped data), never the input. At `# EOF`
+//! thread when its series moves to another window or reaches a chunk's
+//! length, so a series gets one chunk per window however the input
+//! interleaves it with others (a histogram's series come point by point);
+//! only when the open runs hold [`OPEN_SAMPLES_BUDGET`] samples are they
+//! all sent as they are. The encoder packs each run into one block chunk
+//! right away, so the samples held are those of the open runs plus the
+//! packed chunks (under a byte a sample on scraped data), never the input. At `# EOF`
 //! every window with data becomes one level-1 block covering the window's
 //! first to last sample, its series in label order, written from those
 //! chunks as they are; the blocks are written two at a time.
@@ -103,9 +104,11 @@ pub struct ImportReport {
     pub blocks: Vec<BlockMeta>,
 }
 
-/// A series moving to another series sends its open run once it holds at
-/// least this many samples.
-pub const FLUSH_AT: usize = 64;
+/// The most samples held in open runs (16 bytes each, so 256 MiB) before
+/// every open run is sent as it is. Below it a series gets one chunk per
+/// window however its samples are interleaved with other series' (as the
+/// series of a histogram are, point by point); above it, more chunks.
+pub const OPEN_SAMPLES_BUDGET: usize = 1 << 24;
 
 const REPORT_EVERY: u64 = 1 << 16;
 
@@ -136,6 +139,17 @@ pub fn import(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportReport, Error> {
+    import_with_budget(input, dir, opts, progress, OPEN_SAMPLES_BUDGET)
+}
+
+/// [`import`] holding at most `budget` samples in open runs.
+fn import_with_budget(
+    input: impl BufRead,
+    dir: &Path,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(Progress),
+    budget: usize,
+) -> Result<ImportReport, Error> {
     if opts.block_duration < 1 {
         return Err(Error::Invalid("the block duration must be positive".into()));
     }
@@ -146,7 +160,7 @@ pub fn import(
     let (windows, read) = std::thread::scope(|scope| {
         let (tx, rx) = sync_channel(QUEUE);
         let encoder = scope.spawn(move || encode(rx, d));
-        let mut runs = Runs::new(tx, d, max_run);
+        let mut runs = Runs::new(tx, d, max_run, budget);
         let read = reader.for_each(|e, bytes| {
             samples += 1;
             if samples % REPORT_EVERY == 0 {
@@ -183,17 +197,21 @@ struct Runs {
     d: i64,
     max_run: usize,
     open: Vec<Vec<Sample>>,
-    prev: Option<u32>,
+    /// Samples in `open`.
+    held: usize,
+    /// Budget of `held` (`OPEN_SAMPLES_BUDGET`, smaller in tests).
+    budget: usize,
 }
 
 impl Runs {
-    fn new(tx: SyncSender<Run>, d: i64, max_run: usize) -> Runs {
+    fn new(tx: SyncSender<Run>, d: i64, max_run: usize, budget: usize) -> Runs {
         Runs {
             tx: Some(tx),
             d,
             max_run,
             open: Vec::new(),
-            prev: None,
+            held: 0,
+            budget: budget.max(1),
         }
     }
 
@@ -202,12 +220,9 @@ impl Runs {
         if id >= self.open.len() {
             self.open.resize_with(id + 1, Vec::new);
         }
-        if let Some(prev) = self.prev.filter(|&p| p != e.series) {
-            if self.open[prev as usize].len() >= FLUSH_AT {
-                self.send(prev)?;
-            }
+        if self.held >= self.budget {
+            self.send_all()?;
         }
-        self.prev = Some(e.series);
         let run = &self.open[id];
         if let Some(first) = run.first() {
             let window = |t: i64| t - t.rem_euclid(self.d);
@@ -216,11 +231,23 @@ impl Runs {
             }
         }
         self.open[id].push(Sample::new(e.t, e.v));
+        self.held += 1;
+        Ok(())
+    }
+
+    /// Sends every open run.
+    fn send_all(&mut self) -> Result<(), Error> {
+        for id in 0..self.open.len() {
+            if !self.open[id].is_empty() {
+                self.send(id as u32)?;
+            }
+        }
         Ok(())
     }
 
     fn send(&mut self, series: u32) -> Result<(), Error> {
         let samples = std::mem::take(&mut self.open[series as usize]);
+        self.held -= samples.len();
         let sent = self
             .tx
             .as_ref()
@@ -234,11 +261,7 @@ impl Runs {
 
     /// Sends every open run and closes the queue.
     fn finish(&mut self) -> Result<(), Error> {
-        for id in 0..self.open.len() {
-            if !self.open[id].is_empty() {
-                self.send(id as u32)?;
-            }
-        }
+        self.send_all()?;
         self.tx = None;
         Ok(())
     }

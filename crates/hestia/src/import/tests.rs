@@ -139,7 +139,7 @@ fn writes_stale_markers_bit_exact() {
         Sample::new(HOUR + 1, f64::NEG_INFINITY),
     ];
     let (tx, rx) = sync_channel(4);
-    let mut runs = Runs::new(tx, HOUR, 100);
+    let mut runs = Runs::new(tx, HOUR, 100, OPEN_SAMPLES_BUDGET);
     for (i, s) in samples.iter().enumerate() {
         let e = Entry {
             series: 0,
@@ -208,4 +208,26 @@ fn refuses_a_non_positive_duration() {
     };
     let dir = tempfile::tempdir().unwrap();
     assert!(import(&b"# EOF\n"[..], dir.path(), &o, &mut |_| {}).is_err());
+}
+
+#[test]
+fn interleaved_series_get_one_chunk_per_window() {
+    let mut o = opts();
+    o.block.max_chunk_samples = 8_640;
+    let text = backfill();
+    // The histogram's two series alternate point by point: still one
+    // chunk per series and window.
+    let dir = tempfile::tempdir().unwrap();
+    let report = import(text.as_bytes(), dir.path(), &o, &mut |_| {}).unwrap();
+    for m in &report.blocks {
+        assert_eq!(m.stats.chunks, m.stats.series, "{m:?}");
+    }
+    // With a tiny budget of open samples, runs are cut but nothing is lost.
+    let dir = tempfile::tempdir().unwrap();
+    let report = import_with_budget(text.as_bytes(), dir.path(), &o, &mut |_| {}, 7).unwrap();
+    assert!(report
+        .blocks
+        .iter()
+        .any(|m| m.stats.chunks > m.stats.series));
+    assert_eq!(read_blocks(dir.path()).1, parsed(&text));
 }
