@@ -9,8 +9,9 @@
 //! thread when its series moves to another window or reaches a chunk's
 //! length, so a series gets one chunk per window however the input
 //! interleaves it with others (a histogram's series come point by point);
-//! only when the open runs hold [`OPEN_SAMPLES_BUDGET`] samples are they
-//! all sent as they are. The encoder packs each run into one block chunk
+//! every open run is sent when a new metric family starts (OpenMetrics
+//! never interleaves families, so those series are complete) and when the
+//! open runs hold [`OPEN_SAMPLES_BUDGET`] samples. The encoder packs each run into one block chunk
 //! right away, so the samples held are those of the open runs plus the
 //! packed chunks (under a byte a sample on scraped data), never the input. At `# EOF`
 //! every window with data becomes one level-1 block covering the window's
@@ -112,8 +113,10 @@ pub const OPEN_SAMPLES_BUDGET: usize = 1 << 24;
 
 const REPORT_EVERY: u64 = 1 << 16;
 
-/// Runs in flight between the threads.
-const QUEUE: usize = 1024;
+/// Runs in flight between the threads: enough for the series of a large
+/// family, so that the reader hands a finished family over without
+/// waiting for the encoder (runs are at most a window or a chunk long).
+const QUEUE: usize = 1 << 14;
 
 /// Samples of one series in one window, in time order.
 #[derive(Debug)]
@@ -201,6 +204,8 @@ struct Runs {
     held: usize,
     /// Budget of `held` (`OPEN_SAMPLES_BUDGET`, smaller in tests).
     budget: usize,
+    /// The family of the previous sample.
+    family: u32,
 }
 
 impl Runs {
@@ -212,6 +217,7 @@ impl Runs {
             open: Vec::new(),
             held: 0,
             budget: budget.max(1),
+            family: 0,
         }
     }
 
@@ -220,8 +226,11 @@ impl Runs {
         if id >= self.open.len() {
             self.open.resize_with(id + 1, Vec::new);
         }
-        if self.held >= self.budget {
+        // A new family: the series seen so far are complete, and the
+        // encoder can pack them while reading goes on.
+        if self.held >= self.budget || e.family != self.family {
             self.send_all()?;
+            self.family = e.family;
         }
         let run = &self.open[id];
         if let Some(first) = run.first() {

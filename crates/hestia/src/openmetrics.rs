@@ -50,6 +50,11 @@ pub struct Entry {
     pub v: f64,
     /// The line it was on.
     pub line: u64,
+    /// The metric family it belongs to, counting from 0 in input order
+    /// (a new family starts at a metadata line naming another family).
+    /// OpenMetrics never interleaves families, so once it grows every
+    /// series seen before is complete.
+    pub family: u32,
 }
 
 /// The size of the pieces the input is read in.
@@ -79,6 +84,8 @@ pub struct SampleReader<R> {
     last_at: (u64, usize, usize, usize, usize),
     /// Pieces parsed.
     pieces: u64,
+    /// The current family's number and name.
+    family: (u32, String),
 }
 
 impl<R: Read> SampleReader<R> {
@@ -94,6 +101,7 @@ impl<R: Read> SampleReader<R> {
             input,
             piece: piece.max(1),
             bytes: 0,
+            family: (0, String::new()),
             index: HashMap::default(),
             by_labels: HashMap::default(),
             labels: Vec::new(),
@@ -143,9 +151,15 @@ impl<R: Read> SampleReader<R> {
             }
             while let Some(entry) = p.next() {
                 let line = u64::from(p.line());
-                if let ParsedEntry::Series(s) = entry.map_err(parse_error)? {
-                    let e = self.sample(&s, line)?;
-                    f(e, self.bytes)?;
+                match entry.map_err(parse_error)? {
+                    ParsedEntry::Series(s) => {
+                        let e = self.sample(&s, line)?;
+                        f(e, self.bytes)?;
+                    }
+                    ParsedEntry::Type { family, .. }
+                    | ParsedEntry::Help { family, .. }
+                    | ParsedEntry::Unit { family, .. } => self.note_family(&family),
+                    _ => {}
                 }
             }
             self.bytes += end as u64;
@@ -155,6 +169,15 @@ impl<R: Read> SampleReader<R> {
             }
             buf.copy_within(end..filled, 0);
             filled -= end;
+        }
+    }
+
+    /// Counts a new family when a metadata line names another one.
+    fn note_family(&mut self, family: &str) {
+        if self.family.1 != family {
+            self.family.0 += 1;
+            self.family.1.clear();
+            self.family.1.push_str(family);
         }
     }
 
@@ -208,6 +231,7 @@ impl<R: Read> SampleReader<R> {
             t,
             v: s.value,
             line,
+            family: self.family.0,
         })
     }
 

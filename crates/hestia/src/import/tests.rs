@@ -146,6 +146,7 @@ fn writes_stale_markers_bit_exact() {
             t: s.t,
             v: s.v,
             line: i as u64 + 1,
+            family: 0,
         };
         runs.add(e).unwrap();
     }
