@@ -46,22 +46,21 @@ impl LabelsBuilder {
         self
     }
 
-    fn pairs(&self) -> &[Pair] {
-        self.work.as_deref().unwrap_or_else(|| self.base.pairs())
-    }
-
     fn work(&mut self) -> &mut Vec<Pair> {
         let base = &self.base;
-        self.work.get_or_insert_with(|| base.pairs().to_vec())
-    }
-
-    fn position(&self, name: &str) -> Result<usize, usize> {
-        self.pairs().binary_search_by(|(n, _)| (**n).cmp(name))
+        self.work
+            .get_or_insert_with(|| base.iter().map(|(n, v)| (n.into(), v.into())).collect())
     }
 
     /// The current value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.position(name).ok().map(|i| &*self.pairs()[i].1)
+        match &self.work {
+            None => self.base.get(name),
+            Some(w) => w
+                .binary_search_by(|(n, _)| (**n).cmp(name))
+                .ok()
+                .map(|i| &*w[i].1),
+        }
     }
 
     /// Sets `name` to `value`, replacing any current value; an empty
@@ -70,18 +69,21 @@ impl LabelsBuilder {
         if value.is_empty() {
             return self.del(name);
         }
-        match self.position(name) {
-            Ok(i) if &*self.pairs()[i].1 == value => {}
-            Ok(i) => self.work()[i].1 = value.into(),
-            Err(i) => self.work().insert(i, (name.into(), value.into())),
+        if self.get(name) == Some(value) {
+            return self;
+        }
+        let work = self.work();
+        match work.binary_search_by(|(n, _)| (**n).cmp(name)) {
+            Ok(i) => work[i].1 = value.into(),
+            Err(i) => work.insert(i, (name.into(), value.into())),
         }
         self
     }
 
     /// Deletes the label `name`, if present.
     pub fn del(&mut self, name: &str) -> &mut Self {
-        if let Ok(i) = self.position(name) {
-            self.work().remove(i);
+        if self.get(name).is_some() {
+            self.work().retain(|(n, _)| &**n != name);
         }
         self
     }
@@ -89,7 +91,11 @@ impl LabelsBuilder {
     /// Deletes every label whose name is not in `names` (any order).
     pub fn keep<S: AsRef<str>>(&mut self, names: &[S]) -> &mut Self {
         let wanted = |n: &str| names.iter().any(|k| k.as_ref() == n);
-        if !self.pairs().iter().all(|(n, _)| wanted(n)) {
+        let all_wanted = match &self.work {
+            None => self.base.iter().all(|(n, _)| wanted(n)),
+            Some(w) => w.iter().all(|(n, _)| wanted(n)),
+        };
+        if !all_wanted {
             self.work().retain(|(n, _)| wanted(n));
         }
         self
@@ -99,7 +105,7 @@ impl LabelsBuilder {
     pub fn build(&self) -> Labels {
         match &self.work {
             None => self.base.clone(),
-            Some(pairs) => Labels::from_sorted(pairs.clone()),
+            Some(pairs) => Labels::from_sorted(pairs),
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::names::METRIC_NAME;
 use crate::text::PromqlLabels;
 use crate::Error;
 
-/// One label: name and (never empty) value.
+/// One label: name and (never empty) value, while a set is being built.
 pub(crate) type Pair = (Box<str>, Box<str>);
 
 /// Separator fed to the hash after every name and every value. The byte
@@ -24,7 +24,9 @@ const HASH_SEPARATOR: [u8; 1] = [0xff];
 /// * Names are unique. A label with an empty value is the same as an
 ///   absent label (as in Prometheus), so such labels are never stored:
 ///   constructors and [`LabelsBuilder`] drop them.
-/// * Cloning is an `Arc` increment; equality first compares pointers.
+/// * One allocation holds the whole set (see "Layout" below), so a set of
+///   six labels costs its text plus about 25 bytes; cloning is an `Arc`
+///   increment.
 /// * `Ord` is Prometheus' `labels.Compare`: lexicographic over the sorted
 ///   `(name, value)` pairs, comparing names then values byte-wise, and a
 ///   set that is a prefix of another sorts first.
@@ -33,13 +35,75 @@ const HASH_SEPARATOR: [u8; 1] = [0xff];
 ///   form `up{job="api"}`.
 /// * The derived [`std::hash::Hash`] is for in-process maps; the stable,
 ///   documented 64-bit hash is [`Labels::hash`].
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Labels(Arc<[Pair]>);
+///
+/// Layout: one `str`, the number of labels then, per label in name order,
+/// the name's length, the name, the value's length and the value. Numbers
+/// are written in base 64 with ASCII digits (`0x00`–`0x3f`, with `0x40`
+/// added to every digit but the last), so the whole is valid UTF-8 and
+/// every slice boundary falls on a character boundary.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Labels(Arc<str>);
 
 impl Default for Labels {
     fn default() -> Self {
-        Labels(Arc::from(Vec::new()))
+        Labels(Arc::from("\0"))
     }
+}
+
+impl PartialOrd for Labels {
+    fn partial_cmp(&self, other: &Labels) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Labels {
+    fn cmp(&self, other: &Labels) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        self.iter().cmp(other.iter())
+    }
+}
+
+/// Appends `n` in the layout's base-64 ASCII digits.
+fn push_len(out: &mut String, mut n: usize) {
+    loop {
+        let digit = (n & 0x3f) as u8;
+        n >>= 6;
+        if n == 0 {
+            out.push(char::from(digit));
+            return;
+        }
+        out.push(char::from(digit | 0x40));
+    }
+}
+
+/// Reads a number written by [`push_len`] at `*pos`, moving past it.
+fn read_len(bytes: &[u8], pos: &mut usize) -> usize {
+    let mut n = 0usize;
+    let mut shift = 0;
+    while let Some(&b) = bytes.get(*pos) {
+        *pos += 1;
+        n |= usize::from(b & 0x3f) << shift;
+        if b & 0x40 == 0 {
+            break;
+        }
+        shift += 6;
+    }
+    n
+}
+
+/// Encodes pairs sorted by unique name, none with an empty value.
+fn encode<'a>(len: usize, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Labels {
+    let mut out = String::new();
+    push_len(&mut out, len);
+    for (n, v) in pairs {
+        push_len(&mut out, n.len());
+        out.push_str(n);
+        push_len(&mut out, v.len());
+        out.push_str(v);
+    }
+    Labels(Arc::from(out))
 }
 
 impl Labels {
@@ -66,27 +130,27 @@ impl Labels {
             return Err(Error::DuplicateLabelName(w[0].0.to_string()));
         }
         all.retain(|(_, v)| !v.is_empty());
-        Ok(Labels::from_sorted(all))
+        Ok(Labels::from_sorted(&all))
     }
 
-    /// Wraps pairs that are already sorted by unique name, with no empty
+    /// Encodes pairs that are already sorted by unique name, with no empty
     /// values.
-    pub(crate) fn from_sorted(pairs: Vec<Pair>) -> Labels {
+    pub(crate) fn from_sorted(pairs: &[Pair]) -> Labels {
         debug_assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0));
         debug_assert!(pairs.iter().all(|(_, v)| !v.is_empty()));
-        Labels(Arc::from(pairs))
-    }
-
-    pub(crate) fn pairs(&self) -> &[Pair] {
-        &self.0
+        encode(pairs.len(), pairs.iter().map(|(n, v)| (&**n, &**v)))
     }
 
     /// The value of label `name`, or `None` when the set has no such label.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .binary_search_by(|(n, _)| (**n).cmp(name))
-            .ok()
-            .map(|i| &*self.0[i].1)
+        for (n, v) in self.iter() {
+            match n.cmp(name) {
+                std::cmp::Ordering::Less => {}
+                std::cmp::Ordering::Equal => return Some(v),
+                std::cmp::Ordering::Greater => return None,
+            }
+        }
+        None
     }
 
     /// Whether the set has a label called `name`.
@@ -96,17 +160,23 @@ impl Labels {
 
     /// The `(name, value)` pairs in name order.
     pub fn iter(&self) -> Iter<'_> {
-        Iter(self.0.iter())
+        let mut pos = 0;
+        let left = read_len(self.0.as_bytes(), &mut pos);
+        Iter {
+            text: &self.0,
+            pos,
+            left,
+        }
     }
 
     /// The number of labels, including `__name__`.
     pub fn len(&self) -> usize {
-        self.0.len()
+        read_len(self.0.as_bytes(), &mut 0)
     }
 
     /// Whether the set has no labels at all.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
     /// The value of `__name__`.
@@ -133,10 +203,11 @@ impl Labels {
     }
 
     fn filter(&self, mut keep: impl FnMut(&str) -> bool) -> Labels {
-        if self.0.iter().all(|(n, _)| keep(n)) {
+        let kept = self.iter().filter(|(n, _)| keep(n)).count();
+        if kept == self.len() {
             return self.clone();
         }
-        Labels::from_sorted(self.0.iter().filter(|(n, _)| keep(n)).cloned().collect())
+        encode(kept, self.iter().filter(|(n, _)| keep(n)))
     }
 
     /// A builder starting from this set.
@@ -158,14 +229,14 @@ impl Labels {
     /// Hestia's on-disk and wire formats: changing the function is a
     /// breaking change.
     pub fn hash(&self) -> u64 {
-        hash_pairs(self.0.iter())
+        hash_pairs(self.iter())
     }
 
     /// The [`hash`](Labels::hash) of only the labels named in `names` (any
     /// order): equal to `self.keep(names).hash()`, without building the
     /// set. PromQL groups `by (…)` with it.
     pub fn hash_for_labels<S: AsRef<str>>(&self, names: &[S]) -> u64 {
-        hash_pairs(self.0.iter().filter(|(n, _)| contains(names, n)))
+        hash_pairs(self.iter().filter(|(n, _)| contains(names, n)))
     }
 
     /// The [`hash`](Labels::hash) of the labels neither named in `names`
@@ -174,9 +245,8 @@ impl Labels {
     /// metric name never takes part.
     pub fn hash_without_labels<S: AsRef<str>>(&self, names: &[S]) -> u64 {
         hash_pairs(
-            self.0
-                .iter()
-                .filter(|(n, _)| &**n != METRIC_NAME && !contains(names, n)),
+            self.iter()
+                .filter(|(n, _)| *n != METRIC_NAME && !contains(names, n)),
         )
     }
 }
@@ -185,7 +255,7 @@ fn contains<S: AsRef<str>>(names: &[S], name: &str) -> bool {
     names.iter().any(|n| n.as_ref() == name)
 }
 
-fn hash_pairs<'a>(pairs: impl Iterator<Item = &'a Pair>) -> u64 {
+fn hash_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
     let mut h = Xxh3Default::new();
     for (name, value) in pairs {
         h.update(name.as_bytes());
@@ -198,23 +268,37 @@ fn hash_pairs<'a>(pairs: impl Iterator<Item = &'a Pair>) -> u64 {
 
 /// Iterator over the `(name, value)` pairs of a [`Labels`], in name order.
 #[derive(Clone, Debug)]
-pub struct Iter<'a>(std::slice::Iter<'a, Pair>);
+pub struct Iter<'a> {
+    text: &'a str,
+    pos: usize,
+    left: usize,
+}
+
+impl<'a> Iter<'a> {
+    fn take(&mut self) -> &'a str {
+        let len = read_len(self.text.as_bytes(), &mut self.pos);
+        let start = self.pos;
+        self.pos += len;
+        // Boundaries follow ASCII digits or end the text: always valid.
+        self.text.get(start..self.pos).unwrap_or_default()
+    }
+}
 
 impl<'a> Iterator for Iter<'a> {
     type Item = (&'a str, &'a str);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next().map(|(n, v)| (&**n, &**v))
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let name = self.take();
+        let value = self.take();
+        Some((name, value))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.0.size_hint()
-    }
-}
-
-impl DoubleEndedIterator for Iter<'_> {
-    fn next_back(&mut self) -> Option<Self::Item> {
-        self.0.next_back().map(|(n, v)| (&**n, &**v))
+        (self.left, Some(self.left))
     }
 }
 
@@ -248,5 +332,26 @@ mod tests {
         let l = Labels::new([("a", long.as_str()), ("b", "c")]).unwrap();
         let bytes = [b"a\xff", long.as_bytes(), b"\xffb\xffc\xff"].concat();
         assert_eq!(l.hash(), xxh3_64(&bytes));
+    }
+
+    #[test]
+    fn long_and_unicode_labels_round_trip() {
+        for len in [0usize, 1, 63, 64, 65, 4095, 4096, 300_000] {
+            let value = "é".repeat(len / 2) + &"x".repeat(len % 2 + 1);
+            let l = Labels::new([("ünï", value.as_str()), ("a", "b"), ("z", "\u{0}")]).unwrap();
+            let got: Vec<(&str, &str)> = l.iter().collect();
+            assert_eq!(got, [("a", "b"), ("z", "\u{0}"), ("ünï", value.as_str())]);
+            assert_eq!(l.len(), 3);
+            assert_eq!(l.get("ünï"), Some(value.as_str()));
+        }
+        let many: Vec<(String, String)> = (0..200)
+            .map(|i| (format!("l{i:03}"), i.to_string()))
+            .collect();
+        let l = Labels::new(many.clone()).unwrap();
+        assert_eq!(l.len(), 200);
+        assert!(l
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .eq(many));
     }
 }

@@ -53,8 +53,8 @@ fn lookups() {
     assert_eq!(l.metric_name(), Some("up"));
     assert_eq!(labels! { "a" => "1" }.metric_name(), None);
     assert_eq!(
-        l.iter().rev().map(|(n, _)| n).collect::<Vec<_>>(),
-        ["job", "a", "__name__"]
+        l.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        ["__name__", "a", "job"]
     );
     assert_eq!((&l).into_iter().len(), 3);
     assert!(Labels::default().is_empty());
