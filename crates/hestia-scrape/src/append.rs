@@ -20,7 +20,7 @@ use hestia_expfmt::Format;
 use hestia_model::{Labels, METRIC_NAME, STALE_NAN};
 use hestia_storage::{AppendError, Appender};
 
-use crate::cache::{series_key, MetaPart, MetadataSnapshot, SeriesCache};
+use crate::cache::{key_of, series_key, MetaPart, MetadataSnapshot, SeriesCache};
 use crate::Error;
 
 /// The settings of a job that decide what a scrape appends.
@@ -175,10 +175,11 @@ impl Run<'_> {
             &s.name,
             s.labels.iter().map(|l| (l.name, l.value)),
         );
-        if self.cache.is_dropped(&self.key) {
+        let key = key_of(&self.key);
+        if self.cache.is_dropped(key) {
             return Ok(());
         }
-        let (cached, again, labels) = match self.cache.get(&self.key) {
+        let (cached, again, labels) = match self.cache.get(key) {
             Some((e, again)) => (Some(e.series), again, e.labels),
             None => {
                 let mut pairs = s.labels.to_pairs();
@@ -186,7 +187,7 @@ impl Run<'_> {
                 let raw = Labels::new(pairs)
                     .map_err(|e| Error::Append(AppendError::InvalidLabels(e.to_string())))?;
                 let Some(labels) = mutate_sample_labels(&raw, self.target, self.rules) else {
-                    self.cache.add_dropped(&self.key);
+                    self.cache.add_dropped(key);
                     return Ok(());
                 };
                 if !labels.contains(METRIC_NAME) {
@@ -223,11 +224,11 @@ impl Run<'_> {
             }
         };
         if let Some(r) = appended {
-            if explicit.is_none() || self.rules.track_timestamps_staleness {
-                self.cache.track(r, &labels);
-            }
             if cached != Some(r) {
-                self.cache.add(&self.key, r, labels);
+                self.cache.add(key, r, labels);
+            }
+            if explicit.is_none() || self.rules.track_timestamps_staleness {
+                self.cache.track(key);
             }
             if cached.is_none() && !self.limit_hit {
                 self.counts.series_added += 1;

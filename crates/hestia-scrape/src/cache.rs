@@ -3,10 +3,13 @@
 //!
 //! * each series as written in the exposition (name and labels, in the
 //!   order written) → its [`SeriesRef`] and final labels, so a series seen
-//!   before skips relabelling and the storage's label lookup;
+//!   before skips relabelling and the storage's label lookup. The text is
+//!   kept only as its 128-bit XXH3 ([`Key`]), so an entry costs about 60
+//!   bytes plus its labels;
 //! * series that metric relabelling dropped, so they are skipped at once;
-//! * the series of the current and previous scrape, so the series that
-//!   disappeared get a stale marker;
+//! * whether each series was appended in the current and the previous
+//!   scrape (two flags on its entry), so the series that disappeared get a
+//!   stale marker;
 //! * the references of the report series (`up`, ...);
 //! * each metric family's metadata (type, help, unit) as the last
 //!   successful scrape gave it, published as a [`MetadataSnapshot`] when
@@ -16,17 +19,55 @@
 //! scrapes the cache is flushed anyway once it grows past twice its size
 //! at the last success plus 1000.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use hestia_model::Labels;
 use hestia_storage::SeriesRef;
+
+/// A series' text as written in the exposition, hashed: XXH3-128, so that
+/// two texts colliding among a target's series is not a practical concern
+/// (about 10⁻²⁸ for a million series).
+pub(crate) type Key = (u64, u64);
+
+/// The key of a series' text (see [`series_key`]).
+pub(crate) fn key_of(text: &str) -> Key {
+    let h = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
+    ((h >> 64) as u64, h as u64)
+}
+
+/// Hashes a [`Key`] by taking its bits: they are a hash already.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+type KeyMap<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
     pub(crate) series: SeriesRef,
     pub(crate) labels: Labels,
     last_iter: u64,
+    /// Appended in the current scrape.
+    cur: bool,
+    /// Appended in the previous scrape.
+    prev: bool,
 }
 
 /// A target's series cache (see the module docs).
@@ -34,10 +75,11 @@ pub(crate) struct Entry {
 pub struct SeriesCache {
     iter: u64,
     successful_count: usize,
-    series: HashMap<String, Entry>,
-    dropped: HashMap<String, u64>,
-    cur: HashMap<SeriesRef, Labels>,
-    prev: HashMap<SeriesRef, Labels>,
+    series: KeyMap<Entry>,
+    dropped: KeyMap<u64>,
+    /// Series of the previous scrape whose entries a label change
+    /// forgot: stale unless appended again.
+    orphans: Vec<(SeriesRef, Labels)>,
     pub(crate) report: HashMap<&'static str, SeriesRef>,
     metadata: HashMap<String, (Metadata, u64)>,
     metadata_changed: bool,
@@ -84,8 +126,8 @@ impl SeriesCache {
         self.iter
     }
 
-    pub(crate) fn is_dropped(&mut self, key: &str) -> bool {
-        match self.dropped.get_mut(key) {
+    pub(crate) fn is_dropped(&mut self, key: Key) -> bool {
+        match self.dropped.get_mut(&key) {
             Some(iter) => {
                 *iter = self.iter;
                 true
@@ -94,51 +136,70 @@ impl SeriesCache {
         }
     }
 
-    pub(crate) fn add_dropped(&mut self, key: &str) {
-        self.dropped.insert(key.to_string(), self.iter);
+    pub(crate) fn add_dropped(&mut self, key: Key) {
+        self.dropped.insert(key, self.iter);
     }
 
-    pub(crate) fn get(&mut self, key: &str) -> Lookup {
+    pub(crate) fn get(&mut self, key: Key) -> Lookup {
         let iter = self.iter;
-        self.series.get_mut(key).map(|e| {
+        self.series.get_mut(&key).map(|e| {
             let again = e.last_iter == iter;
             e.last_iter = iter;
             (e.clone(), again)
         })
     }
 
-    pub(crate) fn add(&mut self, key: &str, series: SeriesRef, labels: Labels) {
-        self.series.insert(
-            key.to_string(),
-            Entry {
-                series,
-                labels,
-                last_iter: self.iter,
-            },
-        );
+    /// Caches `series` and its labels under `key`; an entry already there
+    /// (the storage gave another reference) keeps its scrape flags.
+    pub(crate) fn add(&mut self, key: Key, series: SeriesRef, labels: Labels) {
+        let iter = self.iter;
+        let e = self.series.entry(key).or_insert(Entry {
+            series,
+            labels: labels.clone(),
+            last_iter: iter,
+            cur: false,
+            prev: false,
+        });
+        e.series = series;
+        e.labels = labels;
+        e.last_iter = iter;
     }
 
-    /// Records that `series` was scraped now (it will get a stale marker
-    /// if the next scrape lacks it).
-    pub(crate) fn track(&mut self, series: SeriesRef, labels: &Labels) {
-        self.cur.insert(series, labels.clone());
+    /// Records that the series under `key` was appended now (it will get a
+    /// stale marker if the next scrape lacks it).
+    pub(crate) fn track(&mut self, key: Key) {
+        if let Some(e) = self.series.get_mut(&key) {
+            e.cur = true;
+        }
     }
 
     /// Forgets what the current scrape tracked: a failed scrape counts as
     /// an empty one.
     pub(crate) fn forget_current(&mut self) {
-        self.cur.clear();
+        self.series.values_mut().for_each(|e| e.cur = false);
     }
 
-    /// The series of the previous scrape that the current one lacks.
+    /// The series of the previous scrape that the current one lacks (by
+    /// reference: two texts relabelled into one series count once), in
+    /// label order.
     pub(crate) fn stale(&self) -> Vec<(SeriesRef, Labels)> {
-        let mut out: Vec<(SeriesRef, Labels)> = self
-            .prev
-            .iter()
-            .filter(|(r, _)| !self.cur.contains_key(r))
-            .map(|(r, l)| (*r, l.clone()))
+        let gone = self.series.values().filter(|e| e.prev && !e.cur);
+        if gone.clone().next().is_none() && self.orphans.is_empty() {
+            return Vec::new();
+        }
+        let current: HashSet<SeriesRef> = self
+            .series
+            .values()
+            .filter(|e| e.cur)
+            .map(|e| e.series)
             .collect();
-        out.sort_by(|a, b| a.1.cmp(&b.1));
+        let mut out: Vec<(SeriesRef, Labels)> = gone
+            .map(|e| (e.series, e.labels.clone()))
+            .chain(self.orphans.iter().cloned())
+            .filter(|(r, _)| !current.contains(r))
+            .collect();
+        out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        out.dedup_by_key(|x| x.0);
         out
     }
 
@@ -151,13 +212,15 @@ impl SeriesCache {
         } else {
             count > self.successful_count * 2 + 1000
         };
+        let iter = self.iter;
+        self.series.retain(|_, e| {
+            e.prev = std::mem::take(&mut e.cur);
+            !flush || e.last_iter == iter
+        });
         if flush {
-            let iter = self.iter;
-            self.series.retain(|_, e| e.last_iter == iter);
             self.dropped.retain(|_, i| *i == iter);
         }
-        std::mem::swap(&mut self.prev, &mut self.cur);
-        self.cur.clear();
+        self.orphans.clear();
         self.iter += 1;
     }
 
@@ -214,6 +277,12 @@ impl SeriesCache {
     /// that alters them) but keeps the previous scrape's series, so those
     /// whose labels changed still get stale markers.
     pub(crate) fn reset_series(&mut self) {
+        self.orphans.extend(
+            self.series
+                .values()
+                .filter(|e| e.prev || e.cur)
+                .map(|e| (e.series, e.labels.clone())),
+        );
         self.series.clear();
         self.dropped.clear();
     }
@@ -231,5 +300,52 @@ pub(crate) fn series_key<'a>(
     let _ = write!(out, "{}:{name}", name.len());
     for (n, v) in labels {
         let _ = write!(out, "{}:{n}{}:{v}", n.len(), v.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(v: &str) -> Labels {
+        hestia_model::labels! { "__name__" => "x", "v" => v }
+    }
+
+    /// One successful scrape appending `keys` (text, ref, labels).
+    fn scrape(c: &mut SeriesCache, seen: &[(&str, u64, &str)]) -> Vec<u64> {
+        for &(text, r, v) in seen {
+            let k = key_of(text);
+            if c.get(k).is_none() {
+                c.add(k, SeriesRef(r), labels(v));
+            }
+            c.track(k);
+        }
+        let stale = c.stale().into_iter().map(|(r, _)| r.0).collect();
+        c.iter_done(true);
+        stale
+    }
+
+    #[test]
+    fn staleness_by_reference() {
+        let mut c = SeriesCache::default();
+        assert!(scrape(&mut c, &[("a", 1, "a"), ("b", 2, "b"), ("b2", 2, "b")]).is_empty());
+        // `b2` relabels into the series `b` still appended: not stale.
+        assert!(scrape(&mut c, &[("a", 1, "a"), ("b", 2, "b")]).is_empty());
+        assert_eq!(scrape(&mut c, &[("b", 2, "b")]), [1]);
+        // Marked once; then forgotten.
+        assert!(scrape(&mut c, &[("b", 2, "b")]).is_empty());
+        assert_eq!(c.len(), 1);
+        // A failed scrape makes everything of the previous one stale.
+        c.forget_current();
+        assert_eq!(c.stale().len(), 1);
+        c.iter_done(false);
+        assert!(scrape(&mut c, &[("b", 2, "b")]).is_empty());
+        // Labels changed by a reload: the old series goes stale unless the
+        // new labels resolve to the same reference.
+        c.reset_series();
+        assert_eq!(c.len(), 0);
+        assert_eq!(scrape(&mut c, &[("b", 3, "c")]), [2]);
+        c.reset_series();
+        assert!(scrape(&mut c, &[("b", 3, "c")]).is_empty());
     }
 }
