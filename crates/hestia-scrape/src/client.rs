@@ -56,13 +56,17 @@ impl HttpClient {
 
     /// GETs `url` with `headers` plus the configured credentials, within
     /// `timeout`; a status other than 200 and a body over `body_limit`
-    /// bytes (after decompression) are errors.
+    /// bytes (after decompression) are errors. The body buffer starts at
+    /// `size_hint` bytes (a scrape loop passes a little more than its last
+    /// body, so that the buffer is not grown by doubling to up to twice
+    /// the body every time).
     pub async fn fetch(
         &self,
         url: &reqwest::Url,
         headers: HeaderMap,
         timeout: Duration,
         body_limit: Option<u64>,
+        size_hint: usize,
     ) -> Result<Fetched, Error> {
         let request = self.authorize(self.client.get(url.clone()).headers(headers))?;
         let fail = |e: reqwest::Error| Error::Request {
@@ -81,7 +85,8 @@ impl HttpClient {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
             let limit = body_limit.unwrap_or(u64::MAX);
-            let mut body = Vec::new();
+            let cap = size_hint.min(usize::try_from(limit).unwrap_or(usize::MAX));
+            let mut body = Vec::with_capacity(cap);
             while let Some(chunk) = response.chunk().await.map_err(fail)? {
                 if (body.len() + chunk.len()) as u64 >= limit {
                     return Err(Error::BodySizeLimit);

@@ -123,7 +123,7 @@ async fn fetch(
         headers.insert("X-Prometheus-Refresh-Interval-Seconds", v);
     }
     let f = client
-        .fetch(url, headers, every, None)
+        .fetch(url, headers, every, None, 0)
         .await
         .map_err(|e| match e {
             Error::Status(s) => {
