@@ -90,7 +90,7 @@ pub use http::{Authorization, BasicAuth, HttpClientConfig, Secret, TlsConfig, Tl
 pub use names::NameValidation;
 pub use protocols::ScrapeProtocol;
 pub use remote_write::{MetadataConfig, ProtobufMessage, QueueConfig, RemoteWriteConfig};
-pub use storage::{ExemplarsConfig, StorageConfig, TsdbConfig, DEFAULT_MAX_EXEMPLARS};
 pub use scrape::ScrapeConfig;
 pub use size::ByteSize;
+pub use storage::{ExemplarsConfig, StorageConfig, TsdbConfig, DEFAULT_MAX_EXEMPLARS};
 pub use targets::{TargetGroup, ADDRESS_LABEL};
