@@ -62,7 +62,7 @@ struct Run<'a> {
     counts: Counts,
     appended: u64,
     limit_hit: bool,
-    key: String,
+    key: Vec<u8>,
 }
 
 /// What [`append_body`] returns: the counts (even when the scrape
@@ -93,7 +93,7 @@ pub(crate) fn append_body(
         counts: Counts::default(),
         appended: 0,
         limit_hit: false,
-        key: String::new(),
+        key: Vec::new(),
     };
     let mut result = for_each_entry(format, body, |e| match e {
         Entry::Series(s) => run.series(s),
@@ -170,11 +170,7 @@ impl Run<'_> {
         self.counts.scraped += 1;
         let explicit = s.timestamp.filter(|_| self.rules.honor_timestamps);
         let t = explicit.unwrap_or(self.t);
-        series_key(
-            &mut self.key,
-            &s.name,
-            s.labels.iter().map(|l| (l.name, l.value)),
-        );
+        series_key(&mut self.key, s);
         let key = key_of(&self.key);
         if self.cache.is_dropped(key) {
             return Ok(());

@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use hestia_expfmt::parse::Series;
 use hestia_model::Labels;
 use hestia_storage::SeriesRef;
 
@@ -32,8 +33,8 @@ use hestia_storage::SeriesRef;
 pub(crate) type Key = (u64, u64);
 
 /// The key of a series' text (see [`series_key`]).
-pub(crate) fn key_of(text: &str) -> Key {
-    let h = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
+pub(crate) fn key_of(text: &[u8]) -> Key {
+    let h = xxhash_rust::xxh3::xxh3_128(text);
     ((h >> 64) as u64, h as u64)
 }
 
@@ -288,18 +289,32 @@ impl SeriesCache {
     }
 }
 
-/// Writes the cache key of a series: its name and labels as written,
-/// each part prefixed by its length so that no two series share a key.
-pub(crate) fn series_key<'a>(
-    out: &mut String,
-    name: &str,
-    labels: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
-) {
-    use std::fmt::Write as _;
+/// Writes the text a series is cached by: its name and its label text,
+/// each part after its length (4 bytes) so that no two series share a
+/// text. Text formats give the label text between the braces as written
+/// (with the canonical `le`/`quantile` value when it was rewritten), so a
+/// series seen before is found without reading its labels; protobuf
+/// series give their pairs.
+pub(crate) fn series_key(out: &mut Vec<u8>, s: &Series<'_>) {
+    fn part(out: &mut Vec<u8>, bytes: &[u8]) {
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        out.extend_from_slice(bytes);
+    }
     out.clear();
-    let _ = write!(out, "{}:{name}", name.len());
-    for (n, v) in labels {
-        let _ = write!(out, "{}:{n}{}:{v}", n.len(), v.len());
+    part(out, s.name.as_bytes());
+    match s.labels.raw_text() {
+        Some((raw, canonical)) => {
+            part(out, raw.as_bytes());
+            if let Some(c) = canonical {
+                part(out, c.as_bytes());
+            }
+        }
+        None => {
+            for l in s.labels.iter() {
+                part(out, l.name.as_bytes());
+                part(out, l.value.as_bytes());
+            }
+        }
     }
 }
 
@@ -314,7 +329,7 @@ mod tests {
     /// One successful scrape appending `keys` (text, ref, labels).
     fn scrape(c: &mut SeriesCache, seen: &[(&str, u64, &str)]) -> Vec<u64> {
         for &(text, r, v) in seen {
-            let k = key_of(text);
+            let k = key_of(text.as_bytes());
             if c.get(k).is_none() {
                 c.add(k, SeriesRef(r), labels(v));
             }
