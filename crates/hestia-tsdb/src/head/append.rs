@@ -89,6 +89,12 @@ impl<'h> HeadAppender<'h> {
         if let Some(id) = state.lookup(hash, labels) {
             return Ok(found(&state, id));
         }
+        if hint.is_some() {
+            if let Err(e) = check_series_labels(labels) {
+                bump(&head.counters.invalid_labels, 1);
+                return Err(e);
+            }
+        }
         if let Some(limit) = head.opts.max_series {
             if state.live >= limit {
                 bump(&head.counters.series_limit, 1);
@@ -173,9 +179,14 @@ impl Appender for HeadAppender<'_> {
         v: f64,
     ) -> Result<SeriesRef, AppendError> {
         let c = &self.head.counters;
-        if let Err(e) = check_series_labels(labels) {
-            bump(&c.invalid_labels, 1);
-            return Err(e);
+        // With a reference the labels are checked only if the series has
+        // to be created (`resolve`): an existing series' were checked when
+        // it was.
+        if series.is_none() {
+            if let Err(e) = check_series_labels(labels) {
+                bump(&c.invalid_labels, 1);
+                return Err(e);
+            }
         }
         let min_t = self.head.min_valid_time.load(Ordering::Relaxed);
         if t < min_t {
