@@ -6,23 +6,15 @@
 
 mod common;
 
+use common::TestClock;
+
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use common::head::read_all;
 use hestia_model::{Labels, Matcher};
 use hestia_storage::{Appendable, Queryable, SelectHints};
-use hestia_tsdb::{BlockOptions, Clock, Db, DbOptions, HeadOptions, SyncPolicy, WalOptions};
-
-#[derive(Debug, Default)]
-struct TestClock(AtomicI64);
-
-impl Clock for TestClock {
-    fn now_ms(&self) -> i64 {
-        self.0.fetch_add(1, Ordering::Relaxed)
-    }
-}
+use hestia_tsdb::{BlockOptions, Db, DbOptions, HeadOptions, SyncPolicy, WalOptions};
 
 fn opts() -> DbOptions {
     DbOptions {

@@ -21,25 +21,16 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use common::TestClock;
+
 use std::sync::Arc;
 
 use common::head::read_all;
 use common::model::{Batch, Model};
 use hestia_model::{Labels, Matcher, Sample, STALE_NAN};
 use hestia_storage::{Appendable, MemStorage, Queryable, SelectHints};
-use hestia_tsdb::{BlockOptions, Clock, Db, DbOptions, HeadOptions, SyncPolicy, WalOptions};
+use hestia_tsdb::{BlockOptions, Db, DbOptions, HeadOptions, SyncPolicy, WalOptions};
 use proptest::prelude::*;
-
-/// A clock that ticks one millisecond per reading.
-#[derive(Debug, Default)]
-struct TestClock(AtomicI64);
-
-impl Clock for TestClock {
-    fn now_ms(&self) -> i64 {
-        self.0.fetch_add(1, Ordering::Relaxed)
-    }
-}
 
 fn db_opts(range: i64, retention_time: Option<i64>, retention_bytes: Option<u64>) -> DbOptions {
     db_opts_ooo(range, retention_time, retention_bytes, 0)

@@ -1,23 +1,17 @@
 //! The self-metrics rendered in the Prometheus text format after appends
 //! (in order, out of order, refused), a compaction and a reopen.
 
+mod common;
+
+use common::TestClock;
+
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use hestia_instrument::{Format, Registry};
 use hestia_model::labels;
 use hestia_storage::Appendable;
-use hestia_tsdb::{Block, Clock, Db, DbOptions, HeadOptions, SyncPolicy, WalOptions};
-
-#[derive(Debug, Default)]
-struct TestClock(AtomicI64);
-
-impl Clock for TestClock {
-    fn now_ms(&self) -> i64 {
-        self.0.fetch_add(1, Ordering::Relaxed)
-    }
-}
+use hestia_tsdb::{Block, Db, DbOptions, HeadOptions, SyncPolicy, WalOptions};
 
 fn opts() -> DbOptions {
     DbOptions {

@@ -1,11 +1,12 @@
-//! Helpers shared by the WAL tests: opening with test options, reading
-//! everything back, snapshotting and restoring a directory's files.
+//! Helpers shared by the tests: WAL options, reading everything back,
+//! snapshotting and restoring a directory's files, a ticking clock.
 
 #![allow(dead_code)]
 
-use hestia_tsdb::{SyncPolicy, Wal, WalOptions};
+use hestia_tsdb::{Clock, SyncPolicy, Wal, WalOptions};
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Test options: `segment_size` bytes per segment, no fsync.
 pub fn opts(segment_size: u64) -> WalOptions {
@@ -101,3 +102,13 @@ pub fn seg_name(n: u32) -> String {
 
 pub mod head;
 pub mod model;
+
+/// A clock that ticks one millisecond per reading (block ids in order).
+#[derive(Debug, Default)]
+pub struct TestClock(AtomicI64);
+
+impl Clock for TestClock {
+    fn now_ms(&self) -> i64 {
+        self.0.fetch_add(1, Ordering::Relaxed)
+    }
+}
