@@ -7,9 +7,8 @@
 //! ```
 //!
 //! Vectors give one row per series, matrices one per sample, scalars and
-//! strings one row without a series. Series are written as PromQL
-//! selectors (`name{label="value",…}`, values escaped as Prometheus
-//! escapes them). An error answer becomes [`Error::Invalid`] with its
+//! strings one row without a series. Series are written in PromQL's
+//! series form (`name{label="value", …}`, as `hestia-model` prints it). An error answer becomes [`Error::Invalid`] with its
 //! `errorType` and message.
 
 use serde_json::Value;
@@ -68,38 +67,18 @@ fn row(series: String, point: &Value) -> [String; 3] {
     [series, t, v]
 }
 
-/// A label object as a selector.
+/// A label object in PromQL's series form (`up{job="api"}`), as
+/// `hestia-model` writes it.
 fn series(metric: &Value) -> String {
-    let Some(map) = metric.as_object() else {
-        return "{}".into();
-    };
-    let name = map.get("__name__").and_then(Value::as_str).unwrap_or("");
-    let labels: Vec<String> = map
-        .iter()
-        .filter(|(k, _)| *k != "__name__")
-        .map(|(k, v)| format!("{k}={}", quote(v.as_str().unwrap_or_default())))
-        .collect();
-    if labels.is_empty() && !name.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{name}{{{}}}", labels.join(","))
+    let pairs = metric
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()));
+    match hestia_model::Labels::new(pairs) {
+        Ok(labels) => labels.promql().to_string(),
+        Err(_) => metric.to_string(),
     }
-}
-
-/// `s` as a double-quoted PromQL string.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Rows with columns padded to their widest cell (the last not padded).

@@ -7,7 +7,13 @@ use super::value::Value;
 
 /// Formats `v` like `strconv.FormatFloat(v, verb, prec, 64)`; `None` is
 /// the shortest representation (`-1`). `upper` selects `E`/`G`.
-pub(crate) fn format_float(v: f64, verb: char, prec: Option<usize>, upper: bool) -> String {
+///
+/// ```
+/// use hestia_rules::template::format_float;
+///
+/// assert_eq!(format_float(1234.5, 'e', None, false), "1.2345e+03");
+/// ```
+pub fn format_float(v: f64, verb: char, prec: Option<usize>, upper: bool) -> String {
     if v.is_nan() {
         return "NaN".into();
     }

@@ -43,6 +43,7 @@ pub use funcs::{Env, TemplateQuery};
 pub use value::Value;
 
 pub(crate) use funcs::query_escape;
+pub use gofmt::format_float;
 
 /// A parse or execution error, with Prometheus' wording.
 #[derive(Debug, Clone, PartialEq, Eq)]

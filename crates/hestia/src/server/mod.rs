@@ -297,11 +297,6 @@ impl Server {
         self.shared.addr
     }
 
-    /// The shared state, for the binary and tests.
-    pub fn shared(&self) -> &Arc<Shared> {
-        &self.shared
-    }
-
     /// Re-reads and applies the configuration (see [`Shared::reload`]).
     pub async fn reload(&self) -> Result<(), Error> {
         self.shared.reload().await

@@ -229,16 +229,6 @@ impl RuleManager {
         *self.live.notifier.lock() = None;
     }
 
-    /// The Alertmanager URLs alerts go to.
-    pub fn alertmanagers(&self) -> Vec<String> {
-        self.live
-            .notifier
-            .lock()
-            .as_ref()
-            .map(|n| n.alertmanagers())
-            .unwrap_or_default()
-    }
-
     /// The groups as `/api/v1/rules` shows them.
     pub fn api_groups(&self) -> Vec<ApiGroup> {
         let groups = self.live.groups.lock().clone();
@@ -500,7 +490,8 @@ fn api_rule(r: &Rule) -> ApiRule {
                         annotations: al.annotations.iter().cloned().collect(),
                         state: al.state.as_str().to_owned(),
                         active_at: Some(al.active_at),
-                        value: go_exponent(al.value),
+                        // Prometheus writes alert values with `FormatFloat(v, 'e', -1, 64)`.
+                        value: hestia_rules::template::format_float(al.value, 'e', None, false),
                     })
                     .collect(),
             );
@@ -509,27 +500,13 @@ fn api_rule(r: &Rule) -> ApiRule {
     out
 }
 
-/// `v` as Go's `strconv.FormatFloat(v, 'e', -1, 64)`, which Prometheus
-/// uses for alert values: `1e+00`, `1.2345e+03`, `NaN`, `+Inf`.
-fn go_exponent(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "+Inf" } else { "-Inf" }.into();
-    }
-    let s = format!("{v:e}");
-    let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let (sign, digits) = match exp.strip_prefix('-') {
-        Some(d) => ('-', d),
-        None => ('+', exp),
-    };
-    format!("{mantissa}e{sign}{digits:0>2}")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::go_exponent;
+    use hestia_rules::template::format_float;
+
+    fn go_exponent(v: f64) -> String {
+        format_float(v, 'e', None, false)
+    }
 
     #[test]
     fn alert_values_as_go_writes_them() {
