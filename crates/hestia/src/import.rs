@@ -113,6 +113,18 @@ pub const OPEN_SAMPLES_BUDGET: usize = 1 << 24;
 
 const REPORT_EVERY: u64 = 1 << 16;
 
+/// The size of the pieces the input is parsed in: small enough that the
+/// pieces in flight between the parsing threads stay a few MiB, and
+/// larger than the caller's read buffer (1 MiB for `hestia tsdb import`),
+/// which then reads into them directly.
+const PIECE: usize = 2 << 20;
+
+/// Threads that parse the input: one per core, up to four (with one
+/// core the calling thread parses).
+fn parse_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
 /// Runs in flight between the threads: enough for the series of a large
 /// family, so that the reader hands a finished family over without
 /// waiting for the encoder (runs are at most a window or a chunk long).
@@ -142,23 +154,25 @@ pub fn import(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportReport, Error> {
-    import_with_budget(input, dir, opts, progress, OPEN_SAMPLES_BUDGET)
+    import_with(input, dir, opts, progress, OPEN_SAMPLES_BUDGET, PIECE)
 }
 
-/// [`import`] holding at most `budget` samples in open runs.
-fn import_with_budget(
+/// [`import`] holding at most `budget` samples in open runs, parsing
+/// pieces of `piece` bytes.
+fn import_with(
     input: impl BufRead,
     dir: &Path,
     opts: &ImportOptions,
     progress: &mut dyn FnMut(Progress),
     budget: usize,
+    piece: usize,
 ) -> Result<ImportReport, Error> {
     if opts.block_duration < 1 {
         return Err(Error::Invalid("the block duration must be positive".into()));
     }
     let max_run = opts.block.max_chunk_samples.max(1);
     let d = opts.block_duration;
-    let mut reader = SampleReader::new(input);
+    let mut reader = SampleReader::with_piece_size(input, piece).with_threads(parse_threads());
     let mut samples = 0u64;
     let (windows, read) = std::thread::scope(|scope| {
         let (tx, rx) = sync_channel(QUEUE);
