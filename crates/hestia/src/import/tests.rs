@@ -152,7 +152,7 @@ fn writes_stale_markers_bit_exact() {
     }
     runs.finish().unwrap();
     drop(runs);
-    let windows = encode(rx, HOUR).unwrap();
+    let windows = encode(&Mutex::new(rx), HOUR).unwrap();
     assert_eq!(windows.len(), 2);
     write_blocks(dir.path(), &opts(), &labels, windows, &mut |_| {}).unwrap();
     let (_, got) = read_blocks(dir.path());

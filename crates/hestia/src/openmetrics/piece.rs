@@ -336,24 +336,29 @@ pub(crate) fn parse_piece(
     }
     let mut head_at: HeadAt = (u64::MAX, 0, 0, 0, 0);
     let result = loop {
-        let Some(entry) = p.next() else {
-            break Ok(());
-        };
+        // Matched in place: an entry is large, and most are samples.
+        let item = p.next();
         let line = u64::from(p.line().saturating_sub(skip));
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => break Err(relative(parse_error(e), skip)),
-        };
-        match entry {
-            ParsedEntry::Series(s) => match sample(interner, &mut out, &s, line, &mut head_at) {
-                Ok(()) => out.end.sample(&s.name),
-                Err(e) => break Err(e),
-            },
-            ParsedEntry::Type { family, kind } => out.end.metadata(&family, Some(kind)),
-            ParsedEntry::Help { family, .. } | ParsedEntry::Unit { family, .. } => {
-                out.end.metadata(&family, None)
+        match &item {
+            None => break Ok(()),
+            Some(Ok(ParsedEntry::Series(s))) => {
+                match sample(interner, &mut out, s, line, &mut head_at) {
+                    // The previous line's head again: the same family.
+                    Ok(true) => {}
+                    Ok(false) => out.end.sample(&s.name),
+                    Err(e) => break Err(e),
+                }
             }
-            _ => {}
+            Some(Ok(ParsedEntry::Type { family, kind })) => out.end.metadata(family, Some(*kind)),
+            Some(Ok(ParsedEntry::Help { family, .. } | ParsedEntry::Unit { family, .. })) => {
+                out.end.metadata(family, None)
+            }
+            Some(Ok(_)) => {}
+            Some(Err(_)) => {
+                if let Some(Err(e)) = item {
+                    break Err(relative(parse_error(e), skip));
+                }
+            }
         }
     };
     out.lines = u64::from(p.line().saturating_sub(skip));
@@ -376,14 +381,15 @@ fn relative(e: Error, skip: u32) -> Error {
 }
 
 /// Interns a parsed sample's series, checks it has a timestamp and adds
-/// it to `out`.
+/// it to `out`. Whether the line repeats the previous line's head (as
+/// the parser handed it out: with no line in between).
 fn sample(
     interner: &mut Interner,
     out: &mut Parsed,
     s: &Series<'_>,
     line: u64,
     head_at: &mut HeadAt,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let (raw, canonical) = s.labels.raw_text().unwrap_or(("", None));
     let borrowed = matches!(s.name, Cow::Borrowed(_));
     let at = (
@@ -398,8 +404,9 @@ fn sample(
         raw.as_bytes(),
         canonical.unwrap_or("").as_bytes(),
     ];
+    let repeated = borrowed && at == *head_at;
     let series = match &interner.last {
-        Some((_, id)) if borrowed && at == *head_at => *id,
+        Some((_, id)) if repeated => *id,
         Some((k, id)) if same_key(k, parts) => *id,
         _ => interner.intern(s, parts, line)?,
     };
@@ -421,7 +428,7 @@ fn sample(
         t,
         v: s.value,
     });
-    Ok(())
+    Ok(repeated)
 }
 
 /// Whether `key` is `parts` joined by `0xff` (a byte UTF-8 never has).
