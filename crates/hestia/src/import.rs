@@ -309,7 +309,10 @@ impl Runs {
 }
 
 /// The windows of two encoders together.
-fn join_windows(mut all: BTreeMap<i64, Window>, more: BTreeMap<i64, Window>) -> BTreeMap<i64, Window> {
+fn join_windows(
+    mut all: BTreeMap<i64, Window>,
+    more: BTreeMap<i64, Window>,
+) -> BTreeMap<i64, Window> {
     for (start, w) in more {
         match all.entry(start) {
             std::collections::btree_map::Entry::Vacant(v) => {
