@@ -7,15 +7,24 @@
 //!   after it, metadata syntax, label names and duplicates, exemplars.
 //!   The input is read in pieces cut after a newline (4 MiB by default),
 //!   so it is never held whole in memory.
+//! * Pieces can be parsed on several threads
+//!   ([`SampleReader::with_threads`]): each from the parser state the
+//!   pieces before it are guessed to end in (see `piece`), then merged in
+//!   input order on the calling thread (`Merger`), which parses a piece
+//!   again if the guess was wrong. The samples, series ids, line numbers
+//!   and errors are those of a reading on one thread.
 //! * Every sample needs a timestamp, and a series' samples must come in
 //!   increasing time order (lines of different series may interleave in
 //!   any way).
 //! * Series are interned: a series is found by its text as written (name,
 //!   label text, canonical `le`/`quantile`), and only a line that differs
-//!   from the previous one costs a hash lookup; each distinct label set
-//!   gets a dense id in order of first appearance ([`Entry::series`]).
+//!   from the previous one costs a hash lookup; labels are decoded only
+//!   for a text not seen before. Each distinct label set gets a dense id
+//!   in order of first appearance ([`Entry::series`]).
 //!
 //! Every error names its line (and, for syntax errors, its column).
+//!
+//! [`OpenMetricsParser::lenient`]: hestia_expfmt::parse::OpenMetricsParser::lenient
 
 use std::io::Read;
 
