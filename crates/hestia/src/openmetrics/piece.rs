@@ -446,3 +446,27 @@ fn same_key(key: &[u8], parts: [&[u8]; 3]) -> bool {
     }
     rest.is_empty()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_hash_and_metadata_line() {
+        for len in 0..200 {
+            assert_eq!(find_hash(&vec![b'a'; len], 0), None);
+            assert_eq!(find_hash(&vec![b'a'; len], len + 5), None);
+            for pos in 0..len {
+                let mut hay = vec![b'a'; len];
+                hay[pos] = b'#';
+                assert_eq!(find_hash(&hay, 0), Some(pos), "{len} {pos}");
+                assert_eq!(find_hash(&hay, pos), Some(pos), "{len} {pos}");
+                assert_eq!(find_hash(&hay, pos + 1), None, "{len} {pos}");
+            }
+        }
+        let text = b"# TYPE a gauge\na 1 1 # {x=\"#\"} 1\n#\n".repeat(5);
+        let starts: Vec<usize> = metadata_lines(&text).collect();
+        let want: Vec<usize> = (0..5).flat_map(|k| [k * 35, k * 35 + 33]).collect();
+        assert_eq!(starts, want);
+    }
+}
