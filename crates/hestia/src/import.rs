@@ -2,21 +2,26 @@
 //! and writes them as blocks aligned to a block duration, as `promtool
 //! tsdb create-blocks-from openmetrics` does.
 //!
-//! Two threads. The calling thread reads and parses the input
-//! ([`SampleReader`](crate::openmetrics::SampleReader)) and gathers each
-//! series' samples per aligned window (`[k × duration, (k + 1) ×
-//! duration)`) in a plain vector; a run of samples goes to the encoder
-//! thread when its series moves to another window or reaches a chunk's
-//! length, so a series gets one chunk per window however the input
-//! interleaves it with others (a histogram's series come point by point);
-//! every open run is sent when a new metric family starts (OpenMetrics
-//! never interleaves families, so those series are complete) and when the
-//! open runs hold [`OPEN_SAMPLES_BUDGET`] samples. The encoder packs each run into one block chunk
-//! right away, so the samples held are those of the open runs plus the
-//! packed chunks (under a byte a sample on scraped data), never the input. At `# EOF`
-//! every window with data becomes one level-1 block covering the window's
-//! first to last sample, its series in label order, written from those
-//! chunks as they are; the blocks are written two at a time.
+//! Threads: one parsing thread and one encoder thread per core (up to
+//! four each), plus the calling thread. The calling thread reads the input
+//! in pieces, which the parsing threads parse concurrently
+//! ([`SampleReader::with_threads`](crate::openmetrics::SampleReader::with_threads)),
+//! and takes the samples back in input order. It gathers each series'
+//! samples per aligned window (`[k × duration, (k + 1) × duration)`) in a
+//! plain vector; a run of samples goes to the encoders when its series
+//! moves to another window or reaches a chunk's length, so a series gets
+//! one chunk per window however the input interleaves it with others (a
+//! histogram's series come point by point); every open run is sent when a
+//! new metric family starts (OpenMetrics never interleaves families, so
+//! those series are complete) and when the open runs hold
+//! [`OPEN_SAMPLES_BUDGET`] samples. An encoder packs each run into one
+//! block chunk right away, so the samples held are those of the open runs
+//! plus the packed chunks (under a byte a sample on scraped data) and a
+//! few pieces of input, never the whole input. The chunks are the same
+//! however many threads. At `# EOF` every window with data becomes one
+//! level-1 block covering the window's first to last sample, its series in
+//! label order (a series' chunks in time order), written from those chunks
+//! as they are; the blocks are written two at a time.
 //!
 //! Blocks are written only once the whole input has been read, so an
 //! invalid input leaves nothing behind, and if writing one block fails the
@@ -113,6 +118,18 @@ pub const OPEN_SAMPLES_BUDGET: usize = 1 << 24;
 
 const REPORT_EVERY: u64 = 1 << 16;
 
+/// The size of the pieces the input is parsed in: small enough that the
+/// pieces in flight between the parsing threads stay a few MiB, and
+/// larger than the caller's read buffer (1 MiB for `hestia tsdb import`),
+/// which then reads into them directly.
+const PIECE: usize = 2 << 20;
+
+/// Threads that parse the input: one per core, up to four (with one
+/// core the calling thread parses).
+fn parse_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
 /// Runs in flight between the threads: enough for the series of a large
 /// family, so that the reader hands a finished family over without
 /// waiting for the encoder (runs are at most a window or a chunk long).
@@ -125,8 +142,8 @@ struct Run {
     samples: Vec<Sample>,
 }
 
-/// One window's packed chunks, in the order they were encoded (a series'
-/// chunks in time order), and its first and last timestamp.
+/// One window's packed chunks, in the order they were encoded (by any of
+/// the encoders), and its first and last timestamp.
 #[derive(Debug)]
 struct Window {
     min_t: i64,
@@ -142,27 +159,35 @@ pub fn import(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportReport, Error> {
-    import_with_budget(input, dir, opts, progress, OPEN_SAMPLES_BUDGET)
+    import_with(input, dir, opts, progress, OPEN_SAMPLES_BUDGET, PIECE)
 }
 
-/// [`import`] holding at most `budget` samples in open runs.
-fn import_with_budget(
+/// [`import`] holding at most `budget` samples in open runs, parsing
+/// pieces of `piece` bytes.
+fn import_with(
     input: impl BufRead,
     dir: &Path,
     opts: &ImportOptions,
     progress: &mut dyn FnMut(Progress),
     budget: usize,
+    piece: usize,
 ) -> Result<ImportReport, Error> {
     if opts.block_duration < 1 {
         return Err(Error::Invalid("the block duration must be positive".into()));
     }
     let max_run = opts.block.max_chunk_samples.max(1);
     let d = opts.block_duration;
-    let mut reader = SampleReader::new(input);
+    let mut reader = SampleReader::with_piece_size(input, piece).with_threads(parse_threads());
     let mut samples = 0u64;
+    let (tx, rx) = sync_channel(QUEUE);
+    let rx = Mutex::new(rx);
     let (windows, read) = std::thread::scope(|scope| {
-        let (tx, rx) = sync_channel(QUEUE);
-        let encoder = scope.spawn(move || encode(rx, d));
+        let encoders: Vec<_> = (0..parse_threads())
+            .map(|_| {
+                let rx = &rx;
+                scope.spawn(move || encode(rx, d))
+            })
+            .collect();
         let mut runs = Runs::new(tx, d, max_run, budget);
         let read = reader.for_each(|e, bytes| {
             samples += 1;
@@ -174,10 +199,17 @@ fn import_with_budget(
         let read = read.and_then(|()| runs.finish());
         // Closes the queue, also after an error, so that the encoder ends.
         drop(runs);
-        // A failed send means the encoder stopped: its error comes first.
-        let windows = encoder
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        // A failed send means an encoder stopped: its error comes first.
+        let mut windows = Ok(BTreeMap::new());
+        for encoder in encoders {
+            let w = encoder
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            windows = match (windows, w) {
+                (Ok(all), Ok(w)) => Ok(join_windows(all, w)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+        }
         (windows, read)
     });
     let windows = windows?;
@@ -276,15 +308,55 @@ impl Runs {
     }
 }
 
-/// The encoder thread: packs each run into a chunk of its window.
-fn encode(rx: Receiver<Run>, d: i64) -> Result<BTreeMap<i64, Window>, Error> {
+/// The windows of two encoders together.
+fn join_windows(
+    mut all: BTreeMap<i64, Window>,
+    more: BTreeMap<i64, Window>,
+) -> BTreeMap<i64, Window> {
+    for (start, w) in more {
+        match all.entry(start) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(w);
+            }
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                let a = o.get_mut();
+                a.min_t = a.min_t.min(w.min_t);
+                a.max_t = a.max_t.max(w.max_t);
+                a.chunks.extend(w.chunks);
+            }
+        }
+    }
+    all
+}
+
+/// An encoder thread (there is one per core): packs each run it takes
+/// into a chunk of its window.
+///
+/// After a failure it goes on taking runs (without packing them), so that
+/// the reader never waits on a queue nobody empties.
+fn encode(rx: &Mutex<Receiver<Run>>, d: i64) -> Result<BTreeMap<i64, Window>, Error> {
     let mut windows: BTreeMap<i64, Window> = BTreeMap::new();
-    for run in rx {
+    let mut failure = None;
+    loop {
+        let run = match rx.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => break,
+        };
+        let Ok(run) = run else { break };
         let (Some(first), Some(last)) = (run.samples.first(), run.samples.last()) else {
             continue;
         };
+        if failure.is_some() {
+            continue;
+        }
         let (min_t, max_t) = (first.t, last.t);
-        let chunk = Chunk::encode(Encoding::Packed, &run.samples)?;
+        let chunk = match Chunk::encode(Encoding::Packed, &run.samples) {
+            Ok(c) => c,
+            Err(e) => {
+                failure = Some(e);
+                continue;
+            }
+        };
         let w = windows
             .entry(min_t - min_t.rem_euclid(d))
             .or_insert(Window {
@@ -304,7 +376,10 @@ fn encode(rx: Receiver<Run>, d: i64) -> Result<BTreeMap<i64, Window>, Error> {
             },
         ));
     }
-    Ok(windows)
+    match failure {
+        Some(e) => Err(e.into()),
+        None => Ok(windows),
+    }
 }
 
 /// Writes one block per window, two at a time; on failure removes the
@@ -387,10 +462,10 @@ fn write_block(
         sources: Vec::new(),
         parents: Vec::new(),
     };
-    // Stable: a series' chunks stay in time order.
+    // A series' chunks in time order (they never overlap).
     window
         .chunks
-        .sort_by_key(|(series, _)| rank[*series as usize]);
+        .sort_unstable_by_key(|(series, c)| (rank[*series as usize], c.min_t));
     let (ids, chunks): (Vec<u32>, Vec<EncodedChunk>) = window.chunks.into_iter().unzip();
     let mut w = BlockWriter::new(dir, plan, opts.block)?;
     let mut start = 0;

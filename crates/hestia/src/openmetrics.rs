@@ -7,22 +7,34 @@
 //!   after it, metadata syntax, label names and duplicates, exemplars.
 //!   The input is read in pieces cut after a newline (4 MiB by default),
 //!   so it is never held whole in memory.
+//! * Pieces can be parsed on several threads
+//!   ([`SampleReader::with_threads`]): each from the parser state the
+//!   pieces before it are guessed to end in (see `piece`), then merged in
+//!   input order on the calling thread (`Merger`), which parses a piece
+//!   again if the guess was wrong. The samples, series ids, line numbers
+//!   and errors are those of a reading on one thread.
 //! * Every sample needs a timestamp, and a series' samples must come in
 //!   increasing time order (lines of different series may interleave in
 //!   any way).
 //! * Series are interned: a series is found by its text as written (name,
 //!   label text, canonical `le`/`quantile`), and only a line that differs
-//!   from the previous one costs a hash lookup; each distinct label set
-//!   gets a dense id in order of first appearance ([`Entry::series`]).
+//!   from the previous one costs a hash lookup; labels are decoded only
+//!   for a text not seen before. Each distinct label set gets a dense id
+//!   in order of first appearance ([`Entry::series`]).
 //!
 //! Every error names its line (and, for syntax errors, its column).
+//!
+//! [`OpenMetricsParser::lenient`]: hestia_expfmt::parse::OpenMetricsParser::lenient
 
 use std::io::Read;
 
 use hashbrown::HashMap;
-use hestia_expfmt::parse::{Entry as ParsedEntry, OpenMetricsParser, Series};
 use hestia_expfmt::Location;
-use hestia_model::{Labels, METRIC_NAME};
+use hestia_model::Labels;
+
+mod parallel;
+mod piece;
+pub(crate) use piece::{parse_piece, Interner, Parsed, State};
 
 use crate::Error;
 
@@ -64,28 +76,9 @@ pub const DEFAULT_PIECE: usize = 4 << 20;
 /// what is accepted.
 #[derive(Debug)]
 pub struct SampleReader<R> {
-    input: R,
-    piece: usize,
-    bytes: u64,
-    /// Interned series by their key (see [`key`]).
-    index: HashMap<Box<[u8]>, u32, foldhash::fast::RandomState>,
-    /// Series ids by label set, for texts that differ but mean the same.
-    by_labels: HashMap<Labels, u32, foldhash::fast::RandomState>,
-    labels: Vec<Labels>,
-    last_t: Vec<i64>,
-    /// The previous sample's key and series.
-    last: Option<(Vec<u8>, u32)>,
-    /// Where the previous sample's name and label text were: the piece
-    /// number and the slices' addresses. The parser hands out the very
-    /// same slices for a line that repeats the previous line's head, and
-    /// a name borrowed from the input is at a different address on every
-    /// other line, so equal addresses within one piece mean the same
-    /// series.
-    last_at: (u64, usize, usize, usize, usize),
-    /// Pieces parsed.
-    pieces: u64,
-    /// The current family's number and name.
-    family: (u32, String),
+    pieces: Pieces<R>,
+    merger: Merger,
+    threads: usize,
 }
 
 impl<R: Read> SampleReader<R> {
@@ -98,18 +91,19 @@ impl<R: Read> SampleReader<R> {
     /// longer lines).
     pub fn with_piece_size(input: R, piece: usize) -> SampleReader<R> {
         SampleReader {
-            input,
-            piece: piece.max(1),
-            bytes: 0,
-            family: (0, String::new()),
-            index: HashMap::default(),
-            by_labels: HashMap::default(),
-            labels: Vec::new(),
-            last_t: Vec::new(),
-            last: None,
-            last_at: (u64::MAX, 0, 0, 0, 0),
-            pieces: 0,
+            pieces: Pieces::new(input, piece),
+            merger: Merger::new(),
+            threads: 1,
         }
+    }
+
+    /// Parses with `threads` threads besides the calling one, which reads
+    /// and puts the samples in order (0 or 1: parses on the calling
+    /// thread). The samples, their order and the errors are the same
+    /// however many.
+    pub fn with_threads(mut self, threads: usize) -> SampleReader<R> {
+        self.threads = threads;
+        self
     }
 
     /// Reads the input to `# EOF`, calling `f` with every sample and the
@@ -119,194 +113,250 @@ impl<R: Read> SampleReader<R> {
         &mut self,
         mut f: impl FnMut(Entry, u64) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let mut buf = vec![0u8; self.piece];
-        let mut filled = 0;
-        let mut at_end = false;
-        let mut parser = OpenMetricsParser::lenient(b"");
+        if self.threads > 1 {
+            return parallel::for_each(&mut self.pieces, &mut self.merger, self.threads, &mut f);
+        }
+        let mut buf = Vec::new();
+        while let Some((len, last)) = self.pieces.next_into(&mut buf)? {
+            let piece = &buf[..len];
+            let parsed = self.merger.parse(piece, last);
+            self.merger.merge(parsed, piece, last, &mut f)?;
+        }
+        Ok(())
+    }
+
+    /// The labels of every series seen so far, indexed by [`Entry::series`].
+    pub fn labels(&self) -> &[Labels] {
+        self.merger.labels()
+    }
+
+    /// The labels, giving up the reader.
+    pub fn into_labels(self) -> Vec<Labels> {
+        self.merger.into_labels()
+    }
+
+    /// Bytes parsed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.merger.bytes_read()
+    }
+}
+
+/// The input cut into pieces after a newline.
+#[derive(Debug)]
+pub(crate) struct Pieces<R> {
+    input: R,
+    piece: usize,
+    /// The bytes read after the previous piece's last newline.
+    carry: Vec<u8>,
+    at_end: bool,
+    done: bool,
+}
+
+impl<R: Read> Pieces<R> {
+    /// Pieces of `piece` bytes or so of `input`.
+    pub(crate) fn new(input: R, piece: usize) -> Pieces<R> {
+        Pieces {
+            input,
+            piece: piece.max(1),
+            carry: Vec::new(),
+            at_end: false,
+            done: false,
+        }
+    }
+
+    /// Reads the next piece into the start of `buf` (grown as needed):
+    /// its length and whether it is the last, or `None` after the last.
+    /// A piece ends with a newline unless it is the last; the last may be
+    /// empty.
+    pub(crate) fn next_into(&mut self, buf: &mut Vec<u8>) -> Result<Option<(usize, bool)>, Error> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut filled = self.carry.len();
+        let size = self.piece.max(2 * filled);
+        if buf.len() < size {
+            buf.resize(size, 0);
+        }
+        buf[..filled].copy_from_slice(&self.carry);
+        self.carry.clear();
         loop {
-            while filled < buf.len() && !at_end {
+            while filled < buf.len() && !self.at_end {
                 match self.input.read(&mut buf[filled..]) {
-                    Ok(0) => at_end = true,
+                    Ok(0) => self.at_end = true,
                     Ok(n) => filled += n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(Error::Input(e)),
                 }
             }
-            let end = if at_end {
-                filled
-            } else {
-                match buf[..filled].iter().rposition(|&b| b == b'\n') {
-                    Some(i) => i + 1,
-                    None => {
-                        // A line longer than the buffer.
-                        buf.resize(buf.len() * 2, 0);
-                        continue;
-                    }
+            if self.at_end {
+                self.done = true;
+                return Ok(Some((filled, true)));
+            }
+            match buf[..filled].iter().rposition(|&b| b == b'\n') {
+                Some(i) => {
+                    self.carry.extend_from_slice(&buf[i + 1..filled]);
+                    return Ok(Some((i + 1, false)));
                 }
-            };
-            self.pieces += 1;
-            let mut p = parser.continue_with(&buf[..end]);
-            if !at_end {
-                p = p.partial();
+                // A line longer than the buffer.
+                None => buf.resize(buf.len() * 2, 0),
             }
-            while let Some(entry) = p.next() {
-                let line = u64::from(p.line());
-                match entry.map_err(parse_error)? {
-                    ParsedEntry::Series(s) => {
-                        let e = self.sample(&s, line)?;
-                        f(e, self.bytes)?;
-                    }
-                    ParsedEntry::Type { family, .. }
-                    | ParsedEntry::Help { family, .. }
-                    | ParsedEntry::Unit { family, .. } => self.note_family(&family),
-                    _ => {}
-                }
-            }
-            self.bytes += end as u64;
-            parser = p.continue_with(b"");
-            if at_end {
-                return Ok(());
-            }
-            buf.copy_within(end..filled, 0);
-            filled -= end;
         }
-    }
-
-    /// Counts a new family when a metadata line names another one.
-    fn note_family(&mut self, family: &str) {
-        if self.family.1 != family {
-            self.family.0 += 1;
-            self.family.1.clear();
-            self.family.1.push_str(family);
-        }
-    }
-
-    /// Interns a parsed sample's series and checks its timestamp.
-    fn sample(&mut self, s: &Series<'_>, line: u64) -> Result<Entry, Error> {
-        let (raw, canonical) = s.labels.raw_text().unwrap_or(("", None));
-        let borrowed = matches!(s.name, std::borrow::Cow::Borrowed(_));
-        let at = (
-            if borrowed { self.pieces } else { u64::MAX },
-            s.name.as_ptr() as usize,
-            s.name.len(),
-            raw.as_ptr() as usize,
-            raw.len(),
-        );
-        let parts = [
-            s.name.as_bytes(),
-            raw.as_bytes(),
-            canonical.unwrap_or("").as_bytes(),
-        ];
-        let series = match &self.last {
-            Some((_, id)) if borrowed && at == self.last_at => *id,
-            Some((k, id)) if same_key(k, parts) => *id,
-            _ => self.intern(s, parts, line)?,
-        };
-        self.last_at = at;
-        let id = series as usize;
-        let Some(t) = s.timestamp else {
-            return Err(err(
-                line,
-                1,
-                format!(
-                    "sample of {} has no timestamp (a backfill needs one)",
-                    self.labels[id]
-                ),
-            ));
-        };
-        let last = self.last_t[id];
-        if t <= last {
-            return Err(err(
-                line,
-                1,
-                format!(
-                    "sample of {} at {t} ms is not after the series' previous one at {last} ms",
-                    self.labels[id]
-                ),
-            ));
-        }
-        self.last_t[id] = t;
-        Ok(Entry {
-            series,
-            t,
-            v: s.value,
-            line,
-            family: self.family.0,
-        })
-    }
-
-    /// The id of a series whose key differs from the previous sample's.
-    fn intern(&mut self, s: &Series<'_>, parts: [&[u8]; 3], line: u64) -> Result<u32, Error> {
-        let mut k = self.last.take().map(|(k, _)| k).unwrap_or_default();
-        k.clear();
-        for (i, p) in parts.iter().enumerate() {
-            if i > 0 {
-                k.push(0xff);
-            }
-            k.extend_from_slice(p);
-        }
-        let id = match self.index.get(k.as_slice()) {
-            Some(&id) => id,
-            None => {
-                let labels = Labels::new(
-                    std::iter::once((METRIC_NAME.into(), s.name.to_string())).chain(
-                        s.labels
-                            .iter()
-                            .map(|l| (l.name.into_owned(), l.value.into_owned())),
-                    ),
-                )
-                .map_err(|e| err(line, 1, e.to_string()))?;
-                let id = match self.by_labels.get(&labels) {
-                    Some(&id) => id,
-                    None => {
-                        let id = u32::try_from(self.labels.len())
-                            .map_err(|_| err(line, 1, "more than 4 294 967 295 series"))?;
-                        self.by_labels.insert(labels.clone(), id);
-                        self.labels.push(labels);
-                        self.last_t.push(i64::MIN);
-                        id
-                    }
-                };
-                self.index.insert(k.clone().into_boxed_slice(), id);
-                id
-            }
-        };
-        self.last = Some((k, id));
-        Ok(id)
-    }
-
-    /// The labels of every series seen so far, indexed by [`Entry::series`].
-    pub fn labels(&self) -> &[Labels] {
-        &self.labels
-    }
-
-    /// The labels, giving up the reader.
-    pub fn into_labels(self) -> Vec<Labels> {
-        self.labels
-    }
-
-    /// Bytes parsed so far.
-    pub fn bytes_read(&self) -> u64 {
-        self.bytes
     }
 }
 
-/// Whether `key` is `parts` joined by `0xff` (a byte UTF-8 never has).
-fn same_key(key: &[u8], parts: [&[u8]; 3]) -> bool {
-    let mut rest = key;
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            match rest.split_first() {
-                Some((0xff, r)) => rest = r,
-                _ => return false,
-            }
-        }
-        match rest.strip_prefix(*p) {
-            Some(r) => rest = r,
-            None => return false,
+/// Puts pieces parsed (each by some [`Interner`]) together in input order:
+/// numbers every series in order of first appearance, checks that each
+/// series' timestamps increase, and numbers lines over the whole input.
+/// A piece parsed from a state other than the one the pieces before it
+/// end in is parsed again, from the right one.
+#[derive(Debug)]
+pub(crate) struct Merger {
+    bytes: u64,
+    lines: u64,
+    /// The state after the pieces merged so far.
+    state: State,
+    /// Series ids by label set, for texts that differ but mean the same.
+    by_labels: HashMap<Labels, u32, foldhash::fast::RandomState>,
+    labels: Vec<Labels>,
+    last_t: Vec<i64>,
+    /// Per interner context: its series' ids here (`u32::MAX` before their
+    /// first sample is merged) and their labels until then.
+    maps: Vec<(Vec<u32>, Vec<Option<Labels>>)>,
+    /// The interner of context 0, for the pieces parsed here.
+    own: Interner,
+}
+
+impl Merger {
+    /// A merger at the input's start; its own interner is context 0.
+    pub(crate) fn new() -> Merger {
+        Merger {
+            bytes: 0,
+            lines: 0,
+            state: State::default(),
+            by_labels: HashMap::default(),
+            labels: Vec::new(),
+            last_t: Vec::new(),
+            maps: Vec::new(),
+            own: Interner::new(0),
         }
     }
-    rest.is_empty()
+
+    /// Parses the next piece here, from the state the pieces before end in.
+    pub(crate) fn parse(&mut self, piece: &[u8], last: bool) -> Parsed {
+        parse_piece(&mut self.own, self.state.clone(), piece, last)
+    }
+
+    /// Merges the next piece in input order, parsed by any interner:
+    /// calls `f` with each of its samples and the bytes before the piece.
+    pub(crate) fn merge(
+        &mut self,
+        parsed: Parsed,
+        piece: &[u8],
+        last: bool,
+        f: &mut impl FnMut(Entry, u64) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.register(&parsed)?;
+        let parsed = if parsed.start == self.state {
+            parsed
+        } else {
+            let again = self.parse(piece, last);
+            self.register(&again)?;
+            again
+        };
+        for s in &parsed.samples {
+            let line = self.lines + u64::from(s.line);
+            let id = self.global(parsed.ctx, s.series)?;
+            let last_t = &mut self.last_t[id as usize];
+            if s.t <= *last_t {
+                let before = *last_t;
+                return Err(err(
+                    line,
+                    1,
+                    format!(
+                        "sample of {} at {} ms is not after the series' previous one at {before} ms",
+                        self.labels[id as usize], s.t
+                    ),
+                ));
+            }
+            *last_t = s.t;
+            let e = Entry {
+                series: id,
+                t: s.t,
+                v: s.v,
+                line,
+                family: s.family,
+            };
+            f(e, self.bytes)?;
+        }
+        if let Some(e) = parsed.error {
+            return Err(match e {
+                Error::Parse(mut p) if p.line > 0 => {
+                    p.line += self.lines;
+                    Error::Parse(p)
+                }
+                e => e,
+            });
+        }
+        self.state = parsed.end;
+        self.lines += parsed.lines;
+        self.bytes += piece.len() as u64;
+        Ok(())
+    }
+
+    /// Notes the series new to a piece's interner.
+    fn register(&mut self, parsed: &Parsed) -> Result<(), Error> {
+        if self.maps.len() <= parsed.ctx {
+            self.maps.resize_with(parsed.ctx + 1, Default::default);
+        }
+        let (ids, labels) = &mut self.maps[parsed.ctx];
+        if ids.len() != parsed.first_new as usize {
+            return Err(Error::Invalid("pieces merged out of order".into()));
+        }
+        ids.extend(parsed.new.iter().map(|_| u32::MAX));
+        labels.extend(parsed.new.iter().cloned().map(Some));
+        Ok(())
+    }
+
+    /// The id here of series `local` of context `ctx`.
+    fn global(&mut self, ctx: usize, local: u32) -> Result<u32, Error> {
+        let missing = || Error::Invalid("a series no interner named".into());
+        let (ids, pending) = self.maps.get_mut(ctx).ok_or_else(missing)?;
+        let slot = ids.get_mut(local as usize).ok_or_else(missing)?;
+        if *slot != u32::MAX {
+            return Ok(*slot);
+        }
+        let labels = pending[local as usize].take().ok_or_else(missing)?;
+        let id = match self.by_labels.get(&labels) {
+            Some(&id) => id,
+            None => {
+                let id = u32::try_from(self.labels.len())
+                    .ok()
+                    .filter(|&id| id != u32::MAX)
+                    .ok_or_else(|| Error::Invalid("more than 4 294 967 294 series".into()))?;
+                self.by_labels.insert(labels.clone(), id);
+                self.labels.push(labels);
+                self.last_t.push(i64::MIN);
+                id
+            }
+        };
+        *slot = id;
+        Ok(id)
+    }
+
+    /// The labels of every series merged so far, by id.
+    pub(crate) fn labels(&self) -> &[Labels] {
+        &self.labels
+    }
+
+    /// The labels, giving up the merger.
+    pub(crate) fn into_labels(self) -> Vec<Labels> {
+        self.labels
+    }
+
+    /// Bytes of the pieces merged.
+    pub(crate) fn bytes_read(&self) -> u64 {
+        self.bytes
+    }
 }
 
 fn err(line: u64, column: usize, message: impl Into<String>) -> Error {

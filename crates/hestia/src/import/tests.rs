@@ -152,7 +152,7 @@ fn writes_stale_markers_bit_exact() {
     }
     runs.finish().unwrap();
     drop(runs);
-    let windows = encode(rx, HOUR).unwrap();
+    let windows = encode(&Mutex::new(rx), HOUR).unwrap();
     assert_eq!(windows.len(), 2);
     write_blocks(dir.path(), &opts(), &labels, windows, &mut |_| {}).unwrap();
     let (_, got) = read_blocks(dir.path());
@@ -179,11 +179,14 @@ fn errors_name_the_line_and_leave_nothing() {
         ),
     ];
     for (input, message) in table {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("data");
-        let e = import(input.as_bytes(), &out, &opts(), &mut |_| {}).unwrap_err();
-        assert!(e.to_string().contains(message), "{input:?}: {e}");
-        assert!(!out.exists(), "{input:?}");
+        for piece in [PIECE, 1, 8] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("data");
+            let e = import_with(input.as_bytes(), &out, &opts(), &mut |_| {}, 1 << 20, piece)
+                .unwrap_err();
+            assert!(e.to_string().contains(message), "{input:?}: {e}");
+            assert!(!out.exists(), "{input:?}");
+        }
     }
 }
 
@@ -225,10 +228,59 @@ fn interleaved_series_get_one_chunk_per_window() {
     }
     // With a tiny budget of open samples, runs are cut but nothing is lost.
     let dir = tempfile::tempdir().unwrap();
-    let report = import_with_budget(text.as_bytes(), dir.path(), &o, &mut |_| {}, 7).unwrap();
+    let report = import_with(text.as_bytes(), dir.path(), &o, &mut |_| {}, 7, PIECE).unwrap();
     assert!(report
         .blocks
         .iter()
         .any(|m| m.stats.chunks > m.stats.series));
     assert_eq!(read_blocks(dir.path()).1, parsed(&text));
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn pieces_and_threads_write_the_same_blocks() {
+    let text = backfill();
+    let whole = tempfile::tempdir().unwrap();
+    import_with(
+        text.as_bytes(),
+        whole.path(),
+        &opts(),
+        &mut |_| {},
+        OPEN_SAMPLES_BUDGET,
+        DEFAULT_PIECE,
+    )
+    .unwrap();
+    let want = files(whole.path());
+    assert!(want.keys().any(|k| k.ends_with("index")));
+    for piece in [1, 100, 4096] {
+        let dir = tempfile::tempdir().unwrap();
+        let report = import_with(
+            text.as_bytes(),
+            dir.path(),
+            &opts(),
+            &mut |_| {},
+            OPEN_SAMPLES_BUDGET,
+            piece,
+        )
+        .unwrap();
+        assert_eq!(report.bytes, text.len() as u64);
+        assert_eq!(files(dir.path()), want, "{piece}");
+    }
 }

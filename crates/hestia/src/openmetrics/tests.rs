@@ -2,6 +2,7 @@
 
 use super::*;
 use hestia_model::labels;
+use hestia_model::METRIC_NAME;
 use proptest::prelude::*;
 
 fn read_all(input: &str) -> Result<Vec<(Labels, i64, u64)>, Error> {
@@ -10,15 +11,33 @@ fn read_all(input: &str) -> Result<Vec<(Labels, i64, u64)>, Error> {
 
 /// Reads `input` in pieces of `piece` bytes.
 fn read_pieces(input: &[u8], piece: usize) -> Result<Vec<(Labels, i64, u64)>, Error> {
-    let mut r = SampleReader::with_piece_size(input, piece);
-    let mut out = Vec::new();
-    r.for_each(|e, _| {
-        out.push((e.series, e.t, e.v.to_bits()));
+    let got = read_with(input, piece, 1)?;
+    Ok(got.into_iter().map(|(l, t, v, ..)| (l, t, v)).collect())
+}
+
+/// A sample as read: labels, timestamp, value bits, line and family.
+type Got = (Labels, i64, u64, u64, u32);
+
+/// Reads `input` in pieces of `piece` bytes with `threads` parsing
+/// threads; also checks that the ids count up in order of appearance and
+/// that the bytes reported count up to the whole input.
+fn read_with(input: &[u8], piece: usize, threads: usize) -> Result<Vec<Got>, Error> {
+    let mut r = SampleReader::with_piece_size(input, piece).with_threads(threads);
+    let mut out: Vec<(u32, i64, u64, u64, u32)> = Vec::new();
+    let mut bytes = 0;
+    let mut series = 0;
+    r.for_each(|e, b| {
+        assert!(e.series <= series, "ids count up in order of appearance");
+        series = series.max(e.series + 1);
+        assert!(b >= bytes && b <= input.len() as u64);
+        bytes = b;
+        out.push((e.series, e.t, e.v.to_bits(), e.line, e.family));
         Ok(())
     })?;
+    assert_eq!(r.bytes_read(), input.len() as u64);
     Ok(out
         .into_iter()
-        .map(|(id, t, v)| (r.labels()[id as usize].clone(), t, v))
+        .map(|(id, t, v, line, family)| (r.labels()[id as usize].clone(), t, v, line, family))
         .collect())
 }
 
@@ -124,13 +143,13 @@ fn refuses() {
         ),
     ];
     for (input, line, column, message) in table {
-        for piece in [DEFAULT_PIECE, 1, 5] {
-            match read_pieces(input.as_bytes(), piece) {
+        for (piece, threads) in [(DEFAULT_PIECE, 1), (1, 1), (5, 1), (1, 2), (5, 3), (9, 2)] {
+            match read_with(input.as_bytes(), piece, threads) {
                 Err(Error::Parse(e)) => {
                     assert_eq!((e.line, e.column), (*line, *column), "{input:?}: {e}");
                     assert!(e.message.contains(message), "{input:?}: {e}");
                 }
-                other => panic!("{input:?}: expected an error, got {other:?}"),
+                other => panic!("{input:?}, {piece}, {threads}: expected an error, got {other:?}"),
             }
         }
     }
@@ -204,6 +223,11 @@ const LINES: &[&str] = &[
     "g{a=\"\"} 1 4",
     "g 1",
     "x y z",
+    "# HELP h Help.",
+    "# TYPE s summary",
+    "s{quantile=\"1\"} 1 1",
+    "s_count 1 1",
+    "# EOF",
 ];
 
 proptest! {
@@ -223,6 +247,7 @@ proptest! {
         picks in proptest::collection::vec(0..LINES.len(), 0..20),
         eof in any::<bool>(),
         piece in 1usize..40,
+        threads in 1usize..4,
     ) {
         let mut text = String::new();
         for &i in &picks {
@@ -232,8 +257,8 @@ proptest! {
         if eof {
             text.push_str("# EOF\n");
         }
-        let whole = format!("{:?}", read_all(&text));
-        let pieces = format!("{:?}", read_pieces(text.as_bytes(), piece));
+        let whole = format!("{:?}", read_with(text.as_bytes(), DEFAULT_PIECE, 1));
+        let pieces = format!("{:?}", read_with(text.as_bytes(), piece, threads));
         prop_assert_eq!(whole, pieces, "{}", text);
     }
 
@@ -266,5 +291,127 @@ proptest! {
         if !v.is_nan() {
             prop_assert_eq!(got[0].2, v.to_bits());
         }
+    }
+}
+
+/// Every kind of line: metadata of each kind, histogram and summary
+/// samples whose `le`/`quantile` are made canonical, samples that start a
+/// family of their own without metadata (after which the same `le` and
+/// `quantile` are not made canonical), exemplars, `# EOF`.
+const SPLIT: &str = "# HELP h_seconds Latency.\n# TYPE h_seconds histogram\n# UNIT h_seconds seconds\n\
+h_seconds_bucket{le=\"1\"} 1 1\nh_seconds_bucket{le=\"+Inf\"} 2 1\nh_seconds_count 2 1\nh_seconds_sum 3 1\n\
+h_seconds_bucket{le=\"1\"} 2 2\nh_seconds_bucket{le=\"+Inf\"} 3 2\nh_seconds_count 3 2\nh_seconds_sum 4 2\n\
+# TYPE s summary\ns{quantile=\"1\"} 1 1\ns_count 1 1\ns{quantile=\"1\"} 2 2\n\
+u 1 1\nu 2 2\ns{quantile=\"1\"} 3 3\nh_seconds_bucket{le=\"1\"} 9 9\n\
+# TYPE c counter\n# HELP c Counts.\nc_total 1 1 # {id=\"x\"} 1\nc_total 2 2\nc_created 1 1\n\
+g_total 1 1\ng_total 2 2\n# HELP c Again.\nc_total 3 3\n# EOF\n";
+
+/// Whatever the pieces (down to one line each, so that a piece starts at
+/// every kind of line) and the parsing threads, the samples, their lines,
+/// families and series, and the errors are those of one whole reading.
+fn assert_reads_as_whole(text: &str, pieces: impl IntoIterator<Item = usize>) {
+    let whole = format!("{:?}", read_with(text.as_bytes(), DEFAULT_PIECE, 1));
+    for piece in pieces {
+        for threads in [1, 2, 3] {
+            let got = format!("{:?}", read_with(text.as_bytes(), piece, threads));
+            assert_eq!(got, whole, "{piece} bytes, {threads} threads: {text:?}");
+        }
+    }
+}
+
+#[test]
+fn pieces_split_anywhere_read_as_the_whole() {
+    let got = read_all(SPLIT).unwrap();
+    // `le` and `quantile` canonical in their families only.
+    let le: Vec<_> = got.iter().filter_map(|(l, ..)| l.get("le")).collect();
+    assert_eq!(le, ["1.0", "+Inf", "1.0", "+Inf", "1"]);
+    let q: Vec<_> = got.iter().filter_map(|(l, ..)| l.get("quantile")).collect();
+    assert_eq!(q, ["1.0", "1.0", "1"]);
+    let families: Vec<u32> = read_with(SPLIT.as_bytes(), 1, 2)
+        .unwrap()
+        .iter()
+        .map(|r| r.4)
+        .collect();
+    assert_eq!(families.first(), Some(&1));
+    assert_eq!(families.last(), Some(&3));
+    assert_reads_as_whole(SPLIT, 1..=SPLIT.len());
+}
+
+#[test]
+fn errors_after_a_split_name_their_line() {
+    let lines: Vec<&str> = SPLIT.lines().collect();
+    let bad = [
+        "x y z",
+        "u 1",
+        "u 0 0",
+        "# TYPE h_seconds gauge",
+        "",
+        "# EOF",
+        "# UNIT u seconds",
+    ];
+    for k in 0..lines.len() {
+        for b in bad {
+            let mut text = lines[..k].join("\n");
+            if k > 0 {
+                text.push('\n');
+            }
+            text.push_str(b);
+            text.push('\n');
+            text.push_str(&lines[k..].join("\n"));
+            text.push('\n');
+            assert_reads_as_whole(&text, [1, 7, 40]);
+        }
+    }
+    // The line is the one in the whole input.
+    let text = SPLIT.replace("c_total 2 2\n", "c_total 2\n");
+    let line = text.lines().position(|l| l == "c_total 2").unwrap() as u64 + 1;
+    match read_with(text.as_bytes(), 7, 2) {
+        Err(Error::Parse(e)) => assert_eq!((e.line, e.column), (line, 1), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn tiny_and_empty_inputs_read_as_the_whole() {
+    for text in [
+        "",
+        "\n",
+        "# EOF",
+        "# EOF\n",
+        "# EOF\n# EOF\n",
+        "a 1 1",
+        "a 1 1\n",
+        "a 1 1\n# EOF",
+        "# TYPE a gauge\n",
+        "# TYPE a gauge\n# EOF\n",
+        "a 1 1\n# EOF\na 2 2\n",
+        "\u{e9} 1 1\n# EOF\n",
+    ] {
+        assert_reads_as_whole(text, 1..=text.len() + 1);
+    }
+}
+
+#[test]
+fn guesses_the_state_after_a_piece() {
+    let table: &[(&str, &str)] = &[
+        ("", ""),
+        ("# TYPE h histogram\n", "# TYPE h histogram\n"),
+        (
+            "# TYPE h histogram\nh_bucket{le=\"1\"} 1 1\n",
+            "# TYPE h histogram\n",
+        ),
+        ("# TYPE h histogram\n# HELP g x\n", "# TYPE g unknown\n"),
+        ("# TYPE h histogram\ng 1 1\n", "# TYPE g unknown\n"),
+        (
+            "# TYPE c counter\nc_total{a=\"b\"} 1 1\n",
+            "# TYPE c counter\n",
+        ),
+        ("c_total 1 1 # {a=\"#\"} 1\n", "# TYPE c_total unknown\n"),
+        ("a 1 1\n# EOF\n", "# EOF\n"),
+    ];
+    for (piece, want) in table {
+        let mut state = State::default();
+        state.guess_after(piece.as_bytes());
+        assert_eq!(state.prefix(), *want, "{piece:?}");
     }
 }
