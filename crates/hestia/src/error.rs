@@ -10,25 +10,25 @@ pub enum Error {
     /// The input file is not valid OpenMetrics text (or breaks a rule of
     /// the import, such as a sample without a timestamp). Nothing was
     /// written.
-    #[error("{0}")]
+    #[error(transparent)]
     Parse(#[from] ParseError),
     /// Reading the input failed.
     #[error("reading input: {0}")]
-    Input(#[source] std::io::Error),
+    Input(std::io::Error),
     /// A file-system operation failed.
-    #[error("{op} {path}: {source}")]
+    #[error("{op} {path}: {error}")]
     Io {
         /// What was being done, e.g. "reading input".
         op: &'static str,
         /// The file or directory.
         path: PathBuf,
-        /// The operating system's error.
-        #[source]
-        source: std::io::Error,
+        /// The operating system's error (in the message, so not also
+        /// a `source`: the binary prints the chain).
+        error: std::io::Error,
     },
     /// Writing to the output stream failed (for example a closed pipe).
     #[error("writing output: {0}")]
-    Output(#[source] std::io::Error),
+    Output(std::io::Error),
     /// The TSDB refused an operation or found damage.
     #[error(transparent)]
     Tsdb(#[from] hestia_tsdb::Error),
@@ -50,7 +50,7 @@ impl Error {
         Error::Io {
             op,
             path: path.into(),
-            source,
+            error: source,
         }
     }
 }

@@ -205,6 +205,8 @@ fn import_reports_parse_errors_with_position() {
         err.contains("line 2, column 1: sample of {__name__=\"up\"} at 500 ms is not after"),
         "{err}"
     );
+    // Said once: the message is not repeated as its own cause.
+    assert_eq!(err.matches("line 2, column 1").count(), 1, "{err}");
     assert!(
         !dir.path().join("data").exists()
             || std::fs::read_dir(dir.path().join("data"))
