@@ -2,12 +2,21 @@
 //! a block written from `hestia_tsdb::workload` (10 048 series, 2 h at a
 //! 10 s interval), by file, with exact and jittered timestamps.
 //!
+//! Given a block directory instead, breaks that block's chunk bytes down
+//! by kind of series (metric name) and by part of the packed chunk
+//! (header, timestamps, values), re-encoding each series in one chunk:
+//!
 //! ```sh
 //! cargo run --release -p hestia-tsdb --example block_size
+//! cargo run --release -p hestia-tsdb --example block_size -- /tmp/hA/<block id>
 //! ```
 
+use std::collections::BTreeMap;
+
+use hestia_model::{MatchType, Matcher};
 use hestia_tsdb::block::{BlockId, BlockOptions, BlockPlan, BlockWriter};
 use hestia_tsdb::workload::{generate, labels, Spec, Timing};
+use hestia_tsdb::{Block, Chunk, Encoding, Sample};
 
 fn size(path: &std::path::Path) -> u64 {
     if path.is_dir() {
@@ -20,7 +29,268 @@ fn size(path: &std::path::Path) -> u64 {
     }
 }
 
+fn uvarint(b: &[u8], pos: &mut usize) -> u64 {
+    let mut v = 0;
+    for i in 0.. {
+        let byte = b[*pos];
+        *pos += 1;
+        v |= u64::from(byte & 0x7f) << (7 * i);
+        if byte < 0x80 {
+            break;
+        }
+    }
+    v
+}
+
+/// Header, timestamp column and value column bytes of a packed chunk,
+/// and its value mode byte.
+fn parts(chunk: &[u8]) -> (usize, usize, usize, u8) {
+    let mut pos = 1;
+    uvarint(chunk, &mut pos);
+    let ts = uvarint(chunk, &mut pos) as usize;
+    (pos, ts, chunk.len() - pos - ts, chunk[pos + ts])
+}
+
+#[derive(Default)]
+struct Kind {
+    series: usize,
+    samples: usize,
+    header: usize,
+    ts: usize,
+    values: usize,
+    modes: BTreeMap<u8, usize>,
+    chunks: Vec<u8>,
+    rice: f64,
+    gauss: f64,
+    int_samples: usize,
+    int_bytes: usize,
+}
+
+/// Bytes of `chunks` compressed in 64 KiB groups at the pages' level.
+fn zstd_len(chunks: &[u8]) -> usize {
+    chunks
+        .chunks(64 << 10)
+        .map(|g| zstd::bulk::compress(g, 9).unwrap().len())
+        .sum()
+}
+
+fn zz(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+/// (Rice bits with a per-frame median base and best k, Gaussian-fit
+/// entropy bits) of the first differences of integer values.
+fn int_costs(vals: &[i64]) -> (f64, f64) {
+    let d: Vec<i64> = vals.windows(2).map(|w| w[1] - w[0]).collect();
+    let (mut rice, mut gauss) = (64.0, 64.0);
+    for f in d.chunks(128) {
+        let mut s = f.to_vec();
+        s.sort();
+        let med = s[s.len() / 2];
+        let best = (0..40)
+            .map(|k| {
+                f.iter()
+                    .map(|&x| (k + 1 + (zz(x - med) >> k)) as f64)
+                    .sum::<f64>()
+            })
+            .fold(f64::MAX, f64::min);
+        rice += best
+            + 8.0
+            + 8.0
+                * ((64 - zz(med).leading_zeros()) as f64 / 7.0)
+                    .ceil()
+                    .max(1.0);
+        let n = f.len() as f64;
+        let mean = f.iter().sum::<i64>() as f64 / n;
+        let var = f.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n;
+        gauss += if var < 0.01 {
+            0.0
+        } else {
+            n * (0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E * var).log2()).max(0.0)
+        } + 16.0;
+    }
+    (rice, gauss)
+}
+
+/// Value bytes of integer values as a packed chunk.
+fn col_len(t: &[Sample], vals: &[f64]) -> usize {
+    let s: Vec<Sample> = t
+        .iter()
+        .zip(vals)
+        .map(|(a, &v)| Sample::new(a.t, v))
+        .collect();
+    let c = Chunk::encode(Encoding::Packed, &s).unwrap();
+    parts(c.as_bytes()).2
+}
+
+fn hist_experiment(hists: &BTreeMap<String, BTreeMap<String, Vec<Sample>>>) {
+    let (mut plain, mut vs_inf, mut vs_next, mut best1, mut n) = (0, 0, 0, 0, 0);
+    for buckets in hists.values() {
+        let mut les: Vec<(&String, &Vec<Sample>)> = buckets.iter().collect();
+        les.sort_by(|a, b| {
+            let f = |s: &str| {
+                if s == "inf" {
+                    f64::INFINITY
+                } else {
+                    s.parse().unwrap()
+                }
+            };
+            f(a.0).partial_cmp(&f(b.0)).unwrap()
+        });
+        let vals: Vec<Vec<f64>> = les
+            .iter()
+            .map(|(_, s)| s.iter().map(|x| x.v).collect())
+            .collect();
+        let t = les[0].1;
+        let inf = vals.len() - 1;
+        for i in 0..vals.len() {
+            n += t.len();
+            let p = col_len(t, &vals[i]);
+            plain += p;
+            if i == inf {
+                vs_inf += p;
+                vs_next += p;
+                best1 += p;
+                continue;
+            }
+            let di: Vec<f64> = vals[i].iter().zip(&vals[inf]).map(|(a, b)| b - a).collect();
+            let dn: Vec<f64> = vals[i]
+                .iter()
+                .zip(&vals[i + 1])
+                .map(|(a, b)| b - a)
+                .collect();
+            let (ci, cn) = (col_len(t, &di), col_len(t, &dn));
+            vs_inf += ci.min(p);
+            vs_next += cn.min(p);
+            best1 += ci.min(p);
+        }
+    }
+    let per = |b: usize| b as f64 / n as f64;
+    println!("\nhistogram buckets ({n} samples), value B/sample: plain {:.4}, min(plain, +Inf - b) {:.4}, min(plain, next - b) {:.4}", per(plain), per(vs_inf), per(vs_next));
+    let _ = best1;
+}
+
+fn analyze(dir: &std::path::Path) {
+    let (block, _) = Block::open(dir, false, false).unwrap();
+    let meta = block.meta().clone();
+    let q = block.querier_owned(meta.min_t, meta.max_t);
+    let all = Matcher::new(MatchType::Regex, "__name__", ".+").unwrap();
+    let mut kinds: BTreeMap<String, Kind> = BTreeMap::new();
+    let mut total = Kind::default();
+    let mut framed = Vec::new();
+    // Histogram buckets by (labels without le) then le.
+    let mut hists: BTreeMap<String, BTreeMap<String, Vec<Sample>>> = BTreeMap::new();
+    for s in q.select_owned(meta.min_t, meta.max_t, &[all]) {
+        let s = s.unwrap();
+        let labels = s.labels().clone();
+        let name = labels.get("__name__").unwrap_or_default().to_string();
+        let kind = match labels.get("le") {
+            Some("+Inf") => format!("{name}{{le=+Inf}}"),
+            _ => name,
+        };
+        let samples: Vec<Sample> = s
+            .into_samples()
+            .unwrap()
+            .into_iter()
+            .map(|x| Sample::new(x.t, x.v))
+            .collect();
+        if let Some(le) = labels.get("le") {
+            let key = format!(
+                "{}",
+                labels
+                    .iter()
+                    .filter(|l| l.0 != "le")
+                    .map(|l| l.1.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let le = if le == "+Inf" {
+                "inf".to_string()
+            } else {
+                le.to_string()
+            };
+            hists.entry(key).or_default().insert(le, samples.clone());
+        }
+        let chunk = Chunk::encode(Encoding::Packed, &samples).unwrap();
+        let (h, ts, v, mode) = parts(chunk.as_bytes());
+        framed.push(chunk.as_bytes().len() as u8);
+        framed.extend_from_slice(chunk.as_bytes());
+        let ints: Option<Vec<i64>> = samples
+            .iter()
+            .map(|s| (s.v.fract() == 0.0 && s.v.abs() < 1e15).then_some(s.v as i64))
+            .collect();
+        for k in [kinds.entry(kind).or_default(), &mut total] {
+            k.series += 1;
+            k.samples += samples.len();
+            k.header += h;
+            k.ts += ts;
+            k.values += v;
+            *k.modes.entry(mode).or_default() += 1;
+            k.chunks.extend_from_slice(chunk.as_bytes());
+            if let Some(ints) = &ints {
+                let (r, g) = int_costs(ints);
+                k.rice += r / 8.0;
+                k.gauss += g / 8.0;
+                k.int_samples += samples.len();
+                k.int_bytes += v;
+            }
+        }
+    }
+    println!("| kind | series | samples | header B/s | ts B/s | values B/s | share of bytes | zstd B/s | int values B/s | rice | gauss | value modes |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let all_bytes = (total.header + total.ts + total.values) as f64;
+    let row = |name: &str, k: &Kind| {
+        let per = |b: usize| b as f64 / k.samples as f64;
+        println!(
+            "| {name} | {} | {} | {:.4} | {:.4} | {:.4} | {:.1}% | {:.4} | {:.4} | {:.4} | {:.4} | {:?} |",
+            k.series,
+            k.samples,
+            per(k.header),
+            per(k.ts),
+            per(k.values),
+            100.0 * (k.header + k.ts + k.values) as f64 / all_bytes,
+            per(zstd_len(&k.chunks)),
+            k.int_bytes as f64 / k.int_samples as f64,
+            k.rice / k.int_samples as f64,
+            k.gauss / k.int_samples as f64,
+            k.modes
+        );
+    };
+    for (name, k) in &kinds {
+        row(name, k);
+    }
+    row("all", &total);
+    hist_experiment(&hists);
+    for page in [64usize << 10, 256 << 10, 1 << 20] {
+        for level in [3, 9, 15, 19] {
+            let t0 = std::time::Instant::now();
+            let n: usize = framed
+                .chunks(page)
+                .map(|g| zstd::bulk::compress(g, level).unwrap().len())
+                .sum();
+            println!(
+                "pages {page} level {level}: {n} B ({:.4} B/sample) in {:?}",
+                n as f64 / total.samples as f64,
+                t0.elapsed()
+            );
+        }
+    }
+    let files = size(dir);
+    println!(
+        "\nraw chunks {} B; block files {} B = {:.4} B/sample (chunks dir {} B, index {} B)",
+        all_bytes,
+        files,
+        files as f64 / total.samples as f64,
+        size(&dir.join("chunks")),
+        size(&dir.join("index")),
+    );
+}
+
 fn main() {
+    if let Some(dir) = std::env::args().nth(1) {
+        analyze(std::path::Path::new(&dir));
+        return;
+    }
     println!(
         "| timestamps | series | samples | chunks | index | meta + tombstones | total B/sample |"
     );

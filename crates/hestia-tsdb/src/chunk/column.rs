@@ -5,6 +5,13 @@
 //! regular scrape interval, a constant gauge, an idle counter) costs two
 //! bytes per frame. Residuals are divided by their greatest common divisor
 //! first (memory sizes in whole pages, counters stepping by 1000).
+//!
+//! Columns of the current packed encoding may also store a frame
+//! Golomb-Rice coded ([`Frames::Rice`]): its residuals minus the frame's
+//! median, zigzagged, as a unary quotient and `k` remainder bits. Poisson
+//! increments and other bell-shaped residuals take about a bit less per
+//! value that way than at the fixed width of their range; the encoder
+//! keeps whichever of the two is shorter, frame by frame.
 
 use super::bstream::{
     put_uvarint, read_uvarint, unzigzag, uvarint_len, zigzag, BitReader, BitWriter,
@@ -15,6 +22,24 @@ pub(crate) const FRAME: usize = 128;
 
 /// The highest difference order.
 const MAX_ORDER: u8 = 2;
+
+/// The largest unary quotient of a Rice-coded value: a frame whose
+/// values would need more is bit-packed instead, and a decoder refuses
+/// longer runs of zeros.
+const MAX_QUOTIENT: u64 = 48;
+
+/// The width byte of a Rice-coded frame has this bit set; the low six
+/// bits are `k`.
+const RICE_FLAG: u8 = 0x80;
+
+/// Which frame layouts a column may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Frames {
+    /// Bit-packed frames only (the first packed encoding).
+    Packed,
+    /// Bit-packed or Golomb-Rice coded, frame by frame.
+    Rice,
+}
 
 /// The values stored raw before the residuals: the first value, and for
 /// order 2 also the first delta.
@@ -49,14 +74,71 @@ fn frame_shape(frame: &[i64]) -> (i64, u32) {
     (min, 64 - span.leading_zeros())
 }
 
-fn packed_len(residuals: &[i64]) -> usize {
-    residuals
-        .chunks(FRAME)
-        .map(|f| {
-            let (min, width) = frame_shape(f);
-            uvarint_len(zigzag(min)) + 1 + (f.len() * width as usize).div_ceil(8)
-        })
-        .sum()
+/// How one frame is stored.
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// Offsets from `base` at a fixed bit width.
+    Packed { base: i64, width: u32 },
+    /// Zigzagged differences from `base` (the median), Rice-coded with
+    /// parameter `k`.
+    Rice { base: i64, k: u32 },
+}
+
+/// The median of a frame.
+fn median(frame: &[i64]) -> i64 {
+    let mut sorted = frame.to_vec();
+    let mid = sorted.len() / 2;
+    *sorted.select_nth_unstable(mid).1
+}
+
+/// The bits of `frame` Rice-coded around `base` with parameter `k`, or
+/// `None` if a quotient would exceed [`MAX_QUOTIENT`].
+fn rice_bits(frame: &[i64], base: i64, k: u32) -> Option<u64> {
+    let mut bits = 0u64;
+    for &r in frame {
+        let q = zigzag(r.wrapping_sub(base)) >> k;
+        if q > MAX_QUOTIENT {
+            return None;
+        }
+        bits += q + 1 + u64::from(k);
+    }
+    Some(bits)
+}
+
+/// The shorter layout of `frame` and its length in bytes, header
+/// included.
+fn layout(frame: &[i64], frames: Frames) -> (Layout, usize) {
+    let (min, width) = frame_shape(frame);
+    let packed = (
+        Layout::Packed { base: min, width },
+        uvarint_len(zigzag(min)) + 1 + (frame.len() * width as usize).div_ceil(8),
+    );
+    if frames == Frames::Packed || width <= 1 {
+        return packed;
+    }
+    let base = median(frame);
+    // The best k is near log2 of the mean zigzagged difference; try
+    // its neighbours.
+    let mean = frame
+        .iter()
+        .map(|&r| zigzag(r.wrapping_sub(base)) as u128)
+        .sum::<u128>()
+        / frame.len() as u128;
+    let guess = 127u32.saturating_sub((mean as u128 | 1).leading_zeros());
+    let mut best = packed;
+    for k in guess.saturating_sub(2)..=(guess + 1).min(63) {
+        if let Some(bits) = rice_bits(frame, base, k) {
+            let len = uvarint_len(zigzag(base)) + 1 + bits.div_ceil(8) as usize;
+            if len < best.1 {
+                best = (Layout::Rice { base, k }, len);
+            }
+        }
+    }
+    best
+}
+
+fn packed_len(residuals: &[i64], frames: Frames) -> usize {
+    residuals.chunks(FRAME).map(|f| layout(f, frames).1).sum()
 }
 
 /// The greatest common divisor of the residuals (1 when there is none
@@ -79,8 +161,9 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
     a
 }
 
-/// Appends `values` to `out` in the order that packs smallest.
-pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>) {
+/// Appends `values` to `out` in the order that packs smallest, using
+/// the frame layouts `frames` allows.
+pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>, frames: Frames) {
     let mut scratch = Vec::with_capacity(values.len());
     let mut best = (usize::MAX, 0);
     for order in 0..=MAX_ORDER {
@@ -90,7 +173,7 @@ pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>) {
             .map(|h| uvarint_len(zigzag(h)))
             .sum::<usize>()
             + uvarint_len(divisor)
-            + packed_len(&scratch);
+            + packed_len(&scratch, frames);
         if len < best.0 {
             best = (len, order);
         }
@@ -103,14 +186,28 @@ pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>) {
     residuals(values, order, &mut scratch);
     put_uvarint(out, divide(&mut scratch));
     for frame in scratch.chunks(FRAME) {
-        let (min, width) = frame_shape(frame);
-        put_uvarint(out, zigzag(min));
-        out.push(width as u8);
-        let mut w = BitWriter::from_bytes(std::mem::take(out));
-        for &r in frame {
-            w.write_bits(r.wrapping_sub(min) as u64, width);
+        match layout(frame, frames).0 {
+            Layout::Packed { base, width } => {
+                put_uvarint(out, zigzag(base));
+                out.push(width as u8);
+                let mut w = BitWriter::from_bytes(std::mem::take(out));
+                for &r in frame {
+                    w.write_bits(r.wrapping_sub(base) as u64, width);
+                }
+                *out = w.into_bytes();
+            }
+            Layout::Rice { base, k } => {
+                put_uvarint(out, zigzag(base));
+                out.push(RICE_FLAG | k as u8);
+                let mut w = BitWriter::from_bytes(std::mem::take(out));
+                for &r in frame {
+                    let z = zigzag(r.wrapping_sub(base));
+                    w.write_bits(1, (z >> k) as u32 + 1);
+                    w.write_bits(z, k);
+                }
+                *out = w.into_bytes();
+            }
         }
-        *out = w.into_bytes();
     }
 }
 
@@ -129,12 +226,17 @@ pub(crate) struct ColumnDecoder<'a> {
     frame_left: usize,
     base: i64,
     width: u32,
+    /// Whether Rice-coded frames are allowed, and whether the current
+    /// frame is one (its `k` is `width`).
+    frames: Frames,
+    rice: bool,
     bits: BitReader<'a>,
 }
 
 impl<'a> ColumnDecoder<'a> {
-    /// Reads the column header of `n` values at the start of `data`.
-    pub(crate) fn new(data: &'a [u8], n: usize) -> Result<Self, &'static str> {
+    /// Reads the column header of `n` values at the start of `data`,
+    /// whose frames may be laid out as `frames` allows.
+    pub(crate) fn new(data: &'a [u8], n: usize, frames: Frames) -> Result<Self, &'static str> {
         let order = match data.first() {
             None if n == 0 => 0,
             None => return Err("column ends before its order byte"),
@@ -153,6 +255,8 @@ impl<'a> ColumnDecoder<'a> {
             frame_left: 0,
             base: 0,
             width: 0,
+            frames,
+            rice: false,
             bits: BitReader::new(&[]),
         })
     }
@@ -176,30 +280,54 @@ impl<'a> ColumnDecoder<'a> {
             }
         };
         if self.frame_left == 0 {
+            if self.rice {
+                // A Rice frame's length shows only once read: continue
+                // at the byte after its last bit.
+                self.pos += self.bits.bits_read().div_ceil(8);
+            }
             self.base = self.varint()?;
             let width = *self
                 .data
                 .get(self.pos)
                 .ok_or("column ends inside a frame header")?;
-            if width > 64 {
-                return Err("frame bit width exceeds 64");
-            }
-            self.width = width as u32;
             self.pos += 1;
             let heads = (self.order as usize).min(self.n);
             let left = (self.n - heads - (self.index - heads)).min(FRAME);
-            let len = (left * self.width as usize).div_ceil(8);
-            let body = self
-                .data
-                .get(self.pos..self.pos + len)
-                .ok_or("column ends inside a frame")?;
-            self.bits = BitReader::new(body);
-            self.pos += len;
+            self.rice = width & RICE_FLAG != 0;
+            if self.rice {
+                if self.frames != Frames::Rice || width & !RICE_FLAG > 63 {
+                    return Err("frame bit width exceeds 64");
+                }
+                self.width = u32::from(width & !RICE_FLAG);
+                self.bits = BitReader::new(&self.data[self.pos..]);
+            } else {
+                if width > 64 {
+                    return Err("frame bit width exceeds 64");
+                }
+                self.width = width as u32;
+                let len = (left * self.width as usize).div_ceil(8);
+                let body = self
+                    .data
+                    .get(self.pos..self.pos + len)
+                    .ok_or("column ends inside a frame")?;
+                self.bits = BitReader::new(body);
+                self.pos += len;
+            }
             self.frame_left = left;
         }
         self.frame_left -= 1;
-        let offset = self.bits.read_bits(self.width).ok_or("frame too short")?;
-        Ok(self.base.wrapping_add(offset as i64).wrapping_mul(divisor))
+        let offset = if self.rice {
+            let q = self
+                .bits
+                .read_unary(MAX_QUOTIENT as u32)
+                .ok_or("bad Rice code in frame")?;
+            let rem = self.bits.read_bits(self.width).ok_or("frame too short")?;
+            let z = (u64::from(q) << self.width) | rem;
+            unzigzag(z)
+        } else {
+            self.bits.read_bits(self.width).ok_or("frame too short")? as i64
+        };
+        Ok(self.base.wrapping_add(offset).wrapping_mul(divisor))
     }
 
     /// The next value, `None` after `n`.
@@ -233,7 +361,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn decode(data: &[u8], n: usize) -> Result<Vec<i64>, &'static str> {
-        let mut d = ColumnDecoder::new(data, n)?;
+        let mut d = ColumnDecoder::new(data, n, Frames::Rice)?;
         let mut out = Vec::new();
         while let Some(v) = d.next()? {
             out.push(v);
@@ -248,9 +376,11 @@ mod tests {
             proptest::collection::vec(-3i64..3, 0..400),
             (any::<i64>(), 0i64..1_000_000, 0usize..400).prop_map(|(s, d, n)| (0..n as i64).map(|i| s.wrapping_add(i * d)).collect()),
         ]) {
-            let mut out = Vec::new();
-            encode(&values, &mut out);
-            prop_assert_eq!(decode(&out, values.len()), Ok(values));
+            for frames in [Frames::Packed, Frames::Rice] {
+                let mut out = Vec::new();
+                encode(&values, &mut out, frames);
+                prop_assert_eq!(decode(&out, values.len()), Ok(values.clone()));
+            }
         }
     }
 
@@ -275,7 +405,7 @@ mod tests {
         ];
         for &(what, values, order, len) in cases {
             let mut out = Vec::new();
-            encode(values, &mut out);
+            encode(values, &mut out, Frames::Packed);
             assert_eq!((out[0], out.len()), (order, len), "{what}");
         }
     }

@@ -4,10 +4,13 @@
 //!
 //! * [`Encoding::Xor`]: Gorilla-style delta-of-delta timestamps and XORed
 //!   values, appendable through [`ChunkAppender`]. The head's encoding.
-//! * [`Encoding::Packed`]: columnar, decimal-scaled, bit-packed frames;
-//!   built at once from samples ([`Chunk::encode`], [`Chunk::recode`]).
-//!   The encoding of compacted, immutable data: several times smaller
-//!   on scraped data (see the crate README for measurements).
+//! * [`Encoding::Packed`]: columnar, decimal-scaled, frames bit-packed
+//!   or Golomb-Rice coded; built at once from samples ([`Chunk::encode`],
+//!   [`Chunk::recode`]). The encoding of compacted, immutable data:
+//!   several times smaller on scraped data (see the crate README for
+//!   measurements).
+//! * [`Encoding::PackedV1`]: the same with bit-packed frames only, as
+//!   blocks written before the Rice frames hold; still read.
 //!
 //! Both decode through [`ChunkIter`]: `next()` in timestamp order and
 //! `seek(t)` to the first sample at or after `t`, never backwards. Values
@@ -37,9 +40,14 @@ pub enum Encoding {
     /// Gorilla-style and appendable; at most [`Encoding::max_samples`]
     /// (65 535) samples.
     Xor = 1,
-    /// Columnar, decimal-scaled and bit-packed; immutable; at most
-    /// 1 048 576 samples.
-    Packed = 2,
+    /// The first packed encoding: columnar, decimal-scaled and
+    /// bit-packed; immutable; at most 1 048 576 samples. Read, and
+    /// written only on request.
+    PackedV1 = 2,
+    /// Like [`Encoding::PackedV1`], but each frame of a column is either
+    /// bit-packed or Golomb-Rice coded, whichever is shorter. What
+    /// compaction writes.
+    Packed = 3,
 }
 
 impl Encoding {
@@ -47,7 +55,8 @@ impl Encoding {
     pub fn from_byte(b: u8) -> Result<Self, Error> {
         match b {
             1 => Ok(Encoding::Xor),
-            2 => Ok(Encoding::Packed),
+            2 => Ok(Encoding::PackedV1),
+            3 => Ok(Encoding::Packed),
             other => Err(Error::UnknownEncoding(other)),
         }
     }
@@ -56,7 +65,7 @@ impl Encoding {
     pub fn max_samples(self) -> usize {
         match self {
             Encoding::Xor => xor::MAX_SAMPLES,
-            Encoding::Packed => packed::MAX_SAMPLES,
+            Encoding::Packed | Encoding::PackedV1 => packed::MAX_SAMPLES,
         }
     }
 }
@@ -66,6 +75,7 @@ impl fmt::Display for Encoding {
         f.write_str(match self {
             Encoding::Xor => "xor",
             Encoding::Packed => "packed",
+            Encoding::PackedV1 => "packed-v1",
         })
     }
 }
@@ -132,7 +142,9 @@ impl Chunk {
                 }
                 Ok(app.finish())
             }
-            Encoding::Packed => packed::encode(samples).map(Chunk::from_encoded),
+            Encoding::Packed | Encoding::PackedV1 => {
+                packed::encode(samples, encoding).map(Chunk::from_encoded)
+            }
         }
     }
 
@@ -146,7 +158,8 @@ impl Chunk {
     /// The chunk's encoding.
     pub fn encoding(&self) -> Encoding {
         match self.bytes.first() {
-            Some(&2) => Encoding::Packed,
+            Some(&2) => Encoding::PackedV1,
+            Some(&3) => Encoding::Packed,
             _ => Encoding::Xor,
         }
     }
@@ -215,7 +228,7 @@ impl<'a> ChunkIter<'a> {
         let corrupt = |reason| Error::CorruptChunk { encoding, reason };
         let decoder = match encoding {
             Encoding::Xor => Decoder::Xor(xor::XorDecoder::new(bytes).map_err(corrupt)?),
-            Encoding::Packed => {
+            Encoding::Packed | Encoding::PackedV1 => {
                 Decoder::Packed(packed::PackedDecoder::new(bytes).map_err(corrupt)?)
             }
         };
@@ -293,7 +306,7 @@ impl Iterator for ChunkIter<'_> {
         }
         let (encoding, next) = match &mut self.decoder {
             Decoder::Xor(d) => (Encoding::Xor, d.next()),
-            Decoder::Packed(d) => (Encoding::Packed, d.next()),
+            Decoder::Packed(d) => (d.encoding(), d.next()),
             Decoder::Failed(e) => {
                 let e = *e;
                 return self.fail(e.encoding, e.reason);

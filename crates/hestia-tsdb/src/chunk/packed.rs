@@ -12,7 +12,7 @@
 //! `docs/format/chunks.md`.
 
 use super::bstream::{put_uvarint, read_uvarint, BitReader, BitWriter};
-use super::column::{self, ColumnDecoder};
+use super::column::{self, ColumnDecoder, Frames};
 use super::decimal;
 use super::xor::XorValues;
 use super::{Encoding, Sample};
@@ -38,7 +38,7 @@ pub(crate) fn ordered(bits: u64) -> i64 {
 
 /// The value column of `bits` in the smallest of the XOR, ordered-integer
 /// and decimal-residual modes, appended to `out`.
-fn encode_inexact(bits: &[u64], out: &mut Vec<u8>) {
+fn encode_inexact(bits: &[u64], out: &mut Vec<u8>, frames: Frames) {
     let mut best = vec![VALUES_XOR];
     let mut w = BitWriter::from_bytes(std::mem::take(&mut best));
     if let Some((&first, rest)) = bits.split_first() {
@@ -52,7 +52,7 @@ fn encode_inexact(bits: &[u64], out: &mut Vec<u8>) {
 
     let ords: Vec<i64> = bits.iter().map(|&b| ordered(b)).collect();
     let mut candidate = vec![VALUES_ORDERED];
-    column::encode(&ords, &mut candidate);
+    column::encode(&ords, &mut candidate, frames);
     if candidate.len() < best.len() {
         std::mem::swap(&mut best, &mut candidate);
     }
@@ -81,7 +81,7 @@ fn encode_inexact(bits: &[u64], out: &mut Vec<u8>) {
             residuals.push(o.wrapping_sub(ordered(decimal::value(m, scale).to_bits())));
         }
         column.clear();
-        column::encode(&mantissas, &mut column);
+        column::encode(&mantissas, &mut column, frames);
         candidate.clear();
         candidate.extend_from_slice(&[VALUES_RESIDUAL, scale]);
         put_uvarint(&mut candidate, column.len() as u64);
@@ -89,7 +89,7 @@ fn encode_inexact(bits: &[u64], out: &mut Vec<u8>) {
         if candidate.len() >= best.len() {
             continue;
         }
-        column::encode(&residuals, &mut candidate);
+        column::encode(&residuals, &mut candidate, frames);
         if candidate.len() < best.len() {
             std::mem::swap(&mut best, &mut candidate);
         }
@@ -97,11 +97,21 @@ fn encode_inexact(bits: &[u64], out: &mut Vec<u8>) {
     out.extend_from_slice(&best);
 }
 
-/// Encodes `samples` (strictly increasing timestamps) as a packed chunk.
-pub(crate) fn encode(samples: &[Sample]) -> Result<Vec<u8>, Error> {
+/// The frame layouts a packed encoding's columns use.
+fn frames_of(encoding: Encoding) -> Frames {
+    match encoding {
+        Encoding::PackedV1 => Frames::Packed,
+        _ => Frames::Rice,
+    }
+}
+
+/// Encodes `samples` (strictly increasing timestamps) as a packed chunk
+/// of `encoding` ([`Encoding::Packed`] or [`Encoding::PackedV1`]).
+pub(crate) fn encode(samples: &[Sample], encoding: Encoding) -> Result<Vec<u8>, Error> {
+    let frames = frames_of(encoding);
     if samples.len() > MAX_SAMPLES {
         return Err(Error::ChunkFull {
-            encoding: Encoding::Packed,
+            encoding,
             max: MAX_SAMPLES,
         });
     }
@@ -113,9 +123,9 @@ pub(crate) fn encode(samples: &[Sample]) -> Result<Vec<u8>, Error> {
     }
     let ts: Vec<i64> = samples.iter().map(|s| s.t).collect();
     let mut ts_col = Vec::new();
-    column::encode(&ts, &mut ts_col);
+    column::encode(&ts, &mut ts_col, frames);
 
-    let mut out = vec![Encoding::Packed as u8];
+    let mut out = vec![encoding as u8];
     put_uvarint(&mut out, samples.len() as u64);
     put_uvarint(&mut out, ts_col.len() as u64);
     out.extend_from_slice(&ts_col);
@@ -124,9 +134,9 @@ pub(crate) fn encode(samples: &[Sample]) -> Result<Vec<u8>, Error> {
     match decimal::to_decimal(&bits) {
         Some((scale, mantissas)) => {
             out.extend_from_slice(&[VALUES_DECIMAL, scale]);
-            column::encode(&mantissas, &mut out);
+            column::encode(&mantissas, &mut out, frames);
         }
-        None => encode_inexact(&bits, &mut out),
+        None => encode_inexact(&bits, &mut out, frames),
     }
     Ok(out)
 }
@@ -152,6 +162,7 @@ enum Values<'a> {
 /// Reads a packed chunk.
 #[derive(Debug, Clone)]
 pub(crate) struct PackedDecoder<'a> {
+    encoding: Encoding,
     n: usize,
     ts: ColumnDecoder<'a>,
     values: Values<'a>,
@@ -161,6 +172,11 @@ impl<'a> PackedDecoder<'a> {
     /// Checks the header of `bytes` (encoding byte included).
     pub(crate) fn new(bytes: &'a [u8]) -> Result<Self, &'static str> {
         const SHORT: &str = "ends inside its header";
+        let encoding = match bytes.first() {
+            Some(&b) if b == Encoding::PackedV1 as u8 => Encoding::PackedV1,
+            _ => Encoding::Packed,
+        };
+        let frames = frames_of(encoding);
         let mut pos = 1;
         let n = read_uvarint(bytes, &mut pos).ok_or(SHORT)?;
         // Every frame of FRAME timestamps takes at least two bytes, so a
@@ -176,7 +192,7 @@ impl<'a> PackedDecoder<'a> {
             .and_then(|l| pos.checked_add(l))
             .filter(|&end| end <= bytes.len())
             .ok_or("timestamp column runs past the end")?;
-        let ts = ColumnDecoder::new(&bytes[pos..ts_end], n)?;
+        let ts = ColumnDecoder::new(&bytes[pos..ts_end], n, frames)?;
         let rest = &bytes[ts_end..];
         let values = match rest.first() {
             None if n == 0 => Values::Xor {
@@ -190,14 +206,14 @@ impl<'a> PackedDecoder<'a> {
                 }
                 Values::Decimal {
                     scale,
-                    mantissas: ColumnDecoder::new(&rest[2..], n)?,
+                    mantissas: ColumnDecoder::new(&rest[2..], n, frames)?,
                 }
             }
             Some(&VALUES_XOR) => Values::Xor {
                 r: BitReader::new(&rest[1..]),
                 state: None,
             },
-            Some(&VALUES_ORDERED) => Values::Ordered(ColumnDecoder::new(&rest[1..], n)?),
+            Some(&VALUES_ORDERED) => Values::Ordered(ColumnDecoder::new(&rest[1..], n, frames)?),
             Some(&VALUES_RESIDUAL) => {
                 let scale = *rest.get(1).ok_or(SHORT)?;
                 if scale > decimal::MAX_SCALE {
@@ -212,13 +228,23 @@ impl<'a> PackedDecoder<'a> {
                     .ok_or("mantissa column runs past the end")?;
                 Values::Residual {
                     scale,
-                    mantissas: ColumnDecoder::new(&rest[pos..end], n)?,
-                    residuals: ColumnDecoder::new(&rest[end..], n)?,
+                    mantissas: ColumnDecoder::new(&rest[pos..end], n, frames)?,
+                    residuals: ColumnDecoder::new(&rest[end..], n, frames)?,
                 }
             }
             _ => return Err("unknown value column mode"),
         };
-        Ok(PackedDecoder { n, ts, values })
+        Ok(PackedDecoder {
+            encoding,
+            n,
+            ts,
+            values,
+        })
+    }
+
+    /// Which packed encoding the chunk is in.
+    pub(crate) fn encoding(&self) -> Encoding {
+        self.encoding
     }
 
     /// The sample count the header claims.
@@ -324,7 +350,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, &v)| Sample::new(i as i64 * 1000, v))
                 .collect();
-            let chunk = encode(&samples).unwrap();
+            let chunk = encode(&samples, Encoding::Packed).unwrap();
             assert_eq!(mode(&chunk), want, "{what}");
             let mut d = PackedDecoder::new(&chunk).unwrap();
             for s in &samples {
