@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use super::bytes::{sync_dir, Cursor, Fault};
 use super::pages::{self, PageCache, PagedFile};
 use crate::chunk::bstream::{put_uvarint, uvarint_len};
+use crate::chunk::relative;
 use crate::Error;
 
 /// The first four bytes of a chunk file.
@@ -31,6 +32,9 @@ pub const HEADER_LEN: usize = 8;
 pub const MAX_FILE_SIZE: u64 = 512 << 20;
 /// Chunks at most this long are stored once per block when identical.
 const DEDUP_MAX_LEN: usize = 4096;
+/// How many earlier chunks of the same key (in this page and the one
+/// before) a new chunk is compared with as a base for a relative record.
+const BASES: usize = 8;
 /// The largest chunk accepted (a packed chunk of 2^20 samples of random
 /// floats stays below it).
 pub const MAX_CHUNK_LEN: u64 = 64 << 20;
@@ -131,6 +135,9 @@ pub(crate) struct ChunkWriter {
     page: Vec<u8>,
     page_no: u32,
     seen: HashMap<Vec<u8>, ChunkRef, foldhash::fast::RandomState>,
+    /// Recent chunks of the page being filled with decimal values, the
+    /// candidate bases of relative records.
+    bases: HashMap<u64, Vec<Base>, foldhash::fast::RandomState>,
     sync: bool,
     /// Bytes of chunks not written because an identical one was.
     pub(crate) deduplicated: u64,
@@ -151,6 +158,7 @@ impl ChunkWriter {
             page: Vec::new(),
             page_no: 0,
             seen: HashMap::default(),
+            bases: HashMap::default(),
             sync,
             deduplicated: 0,
         })
@@ -161,7 +169,19 @@ impl ChunkWriter {
     }
 
     /// Writes `chunk` (an encoded chunk) and returns its reference.
+    #[cfg(test)]
     pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<ChunkRef, Error> {
+        self.write_keyed(chunk, None)
+    }
+
+    /// Writes `chunk` (an encoded chunk) and returns its reference.
+    /// Chunks with the same `key` (the series' labels but `le`: the
+    /// buckets of one histogram) may be stored relative to each other.
+    pub(crate) fn write_keyed(
+        &mut self,
+        chunk: &[u8],
+        key: Option<u64>,
+    ) -> Result<ChunkRef, Error> {
         if chunk.len() as u64 > MAX_CHUNK_LEN {
             return Err(Error::InvalidOptions(format!(
                 "a chunk of {} bytes exceeds the block maximum",
@@ -178,9 +198,31 @@ impl ChunkWriter {
             self.cut()?;
         }
         let in_page = self.page.len() as u32;
-        let r = ChunkRef::new(self.n, (self.page_no << pages::SHIFT) | in_page);
-        put_uvarint(&mut self.page, chunk.len() as u64);
-        self.page.extend_from_slice(chunk);
+        let offset = (self.page_no << pages::SHIFT) | in_page;
+        let r = ChunkRef::new(self.n, offset);
+        let columns = match (key, chunk.first()) {
+            (Some(_), Some(2 | 3)) => relative::decimal_columns(chunk),
+            _ => None,
+        };
+        let record = match (key, &columns) {
+            (Some(key), Some(c)) => self.relative_record(key, offset, c, chunk.len()),
+            _ => None,
+        };
+        let stored = record.as_deref().unwrap_or(chunk);
+        put_uvarint(&mut self.page, stored.len() as u64);
+        self.page.extend_from_slice(stored);
+        if let (None, Some(key), Some((ts, scale, mantissas))) = (&record, key, columns) {
+            let bases = self.bases.entry(key).or_default();
+            if bases.len() == BASES {
+                bases.remove(0);
+            }
+            bases.push(Base {
+                offset,
+                ts,
+                scale,
+                mantissas,
+            });
+        }
         if chunk.len() <= DEDUP_MAX_LEN {
             self.seen.insert(chunk.to_vec(), r);
         }
@@ -188,6 +230,39 @@ impl ChunkWriter {
             self.write_page()?;
         }
         Ok(r)
+    }
+
+    /// A relative record for a chunk at reference offset `offset` with
+    /// decimal `columns` (timestamps, scale, mantissas), if one of the
+    /// recent chunks of `key` with the same timestamps and scale makes
+    /// it shorter than the chunk's `len` bytes. The base is the
+    /// candidate whose differences vary least (sum of absolute second
+    /// differences).
+    fn relative_record(
+        &self,
+        key: u64,
+        offset: u32,
+        (ts, scale, mantissas): &(Vec<i64>, u8, Vec<i64>),
+        len: usize,
+    ) -> Option<Vec<u8>> {
+        let own = variation(mantissas.iter().copied());
+        let (variation, base) = self
+            .bases
+            .get(&key)?
+            .iter()
+            .filter(|b| b.scale == *scale && b.ts == *ts)
+            .map(|b| {
+                let diffs = b.mantissas.iter().zip(mantissas);
+                (variation(diffs.map(|(x, y)| x.wrapping_sub(*y))), b)
+            })
+            .min_by_key(|c| c.0)?;
+        if variation >= own {
+            return None;
+        }
+        let mut record = vec![pages::RELATIVE_RECORD];
+        put_uvarint(&mut record, u64::from(offset - base.offset));
+        relative::encode_difference(&base.mantissas, mantissas, &mut record);
+        (record.len() < len).then_some(record)
     }
 
     /// Compresses and writes the page being filled; closes the file when
@@ -206,6 +281,13 @@ impl ChunkWriter {
         }
         self.size += self.buf.len() as u64;
         self.page.clear();
+        // Bases stay usable from the next page only (a reader keeps two
+        // pages).
+        let page_no = self.page_no;
+        self.bases.retain(|_, bases| {
+            bases.retain(|b| b.offset >> pages::SHIFT == page_no);
+            !bases.is_empty()
+        });
         self.page_no += 1;
         if self.size >= MAX_FILE_SIZE || self.page_no >= 1 << (32 - pages::SHIFT) {
             self.close_file()?;
@@ -224,6 +306,7 @@ impl ChunkWriter {
         f.write_all(&pages::header(pages::SHIFT))
             .map_err(|e| Error::io("writing chunk file", &path, e))?;
         self.file = Some(f);
+        self.bases.clear();
         self.size = HEADER_LEN as u64;
         self.page_no = 0;
         Ok(())
@@ -252,6 +335,34 @@ impl ChunkWriter {
         }
         Ok(())
     }
+}
+
+/// A chunk of the page being written that later ones may be stored
+/// relative to.
+#[derive(Debug)]
+struct Base {
+    /// The reference offset (page and offset in it).
+    offset: u32,
+    ts: Vec<i64>,
+    scale: u8,
+    mantissas: Vec<i64>,
+}
+
+/// How much a sequence's steps vary: the sum of the absolute second
+/// differences (saturating), a cheap stand-in for its packed size.
+fn variation(values: impl Iterator<Item = i64>) -> u64 {
+    let (mut prev, mut step, mut sum) = (None::<i64>, None::<i64>, 0u64);
+    for v in values {
+        if let Some(p) = prev {
+            let d = v.wrapping_sub(p);
+            if let Some(s) = step {
+                sum = sum.saturating_add(d.wrapping_sub(s).unsigned_abs());
+            }
+            step = Some(d);
+        }
+        prev = Some(v);
+    }
+    sum
 }
 
 /// One chunk file, by version.

@@ -11,6 +11,10 @@
 //!   measurements).
 //! * [`Encoding::PackedV1`]: the same with bit-packed frames only, as
 //!   blocks written before the Rice frames hold; still read.
+//! * [`Encoding::Relative`]: a packed chunk of another series plus the
+//!   differences from it (a histogram bucket from its `+Inf` bucket).
+//!   Block chunk files store only the differences and a reference; their
+//!   reader puts the two together.
 //!
 //! Both decode through [`ChunkIter`]: `next()` in timestamp order and
 //! `seek(t)` to the first sample at or after `t`, never backwards. Values
@@ -22,6 +26,7 @@ pub(crate) mod bstream;
 mod column;
 mod decimal;
 mod packed;
+pub(crate) mod relative;
 mod xor;
 
 pub use xor::ChunkAppender;
@@ -48,6 +53,10 @@ pub enum Encoding {
     /// bit-packed or Golomb-Rice coded, whichever is shorter. What
     /// compaction writes.
     Packed = 3,
+    /// A packed chunk with decimal values (the base) and the integer
+    /// differences of this series' values from it. Made by block chunk
+    /// files, not by [`Chunk::encode`].
+    Relative = 4,
 }
 
 impl Encoding {
@@ -57,6 +66,7 @@ impl Encoding {
             1 => Ok(Encoding::Xor),
             2 => Ok(Encoding::PackedV1),
             3 => Ok(Encoding::Packed),
+            4 => Ok(Encoding::Relative),
             other => Err(Error::UnknownEncoding(other)),
         }
     }
@@ -65,7 +75,7 @@ impl Encoding {
     pub fn max_samples(self) -> usize {
         match self {
             Encoding::Xor => xor::MAX_SAMPLES,
-            Encoding::Packed | Encoding::PackedV1 => packed::MAX_SAMPLES,
+            Encoding::Packed | Encoding::PackedV1 | Encoding::Relative => packed::MAX_SAMPLES,
         }
     }
 }
@@ -76,6 +86,7 @@ impl fmt::Display for Encoding {
             Encoding::Xor => "xor",
             Encoding::Packed => "packed",
             Encoding::PackedV1 => "packed-v1",
+            Encoding::Relative => "relative",
         })
     }
 }
@@ -133,6 +144,7 @@ impl Chunk {
     }
 
     /// Encodes `samples`, whose timestamps must strictly increase.
+    /// [`Encoding::Relative`] is refused: it needs a base chunk.
     pub fn encode(encoding: Encoding, samples: &[Sample]) -> Result<Self, Error> {
         match encoding {
             Encoding::Xor => {
@@ -145,6 +157,9 @@ impl Chunk {
             Encoding::Packed | Encoding::PackedV1 => {
                 packed::encode(samples, encoding).map(Chunk::from_encoded)
             }
+            Encoding::Relative => Err(Error::InvalidOptions(
+                "relative chunks are made from a base chunk by block chunk files".into(),
+            )),
         }
     }
 
@@ -160,6 +175,7 @@ impl Chunk {
         match self.bytes.first() {
             Some(&2) => Encoding::PackedV1,
             Some(&3) => Encoding::Packed,
+            Some(&4) => Encoding::Relative,
             _ => Encoding::Xor,
         }
     }
@@ -197,6 +213,7 @@ impl Chunk {
 enum Decoder<'a> {
     Xor(xor::XorDecoder<'a>),
     Packed(packed::PackedDecoder<'a>),
+    Relative(relative::RelativeDecoder<'a>),
     Failed(HeaderError),
 }
 
@@ -231,6 +248,9 @@ impl<'a> ChunkIter<'a> {
             Encoding::Packed | Encoding::PackedV1 => {
                 Decoder::Packed(packed::PackedDecoder::new(bytes).map_err(corrupt)?)
             }
+            Encoding::Relative => {
+                Decoder::Relative(relative::RelativeDecoder::new(bytes).map_err(corrupt)?)
+            }
         };
         Ok(ChunkIter {
             decoder,
@@ -260,6 +280,7 @@ impl<'a> ChunkIter<'a> {
         match &self.decoder {
             Decoder::Xor(d) => d.len(),
             Decoder::Packed(d) => d.len(),
+            Decoder::Relative(d) => d.len(),
             Decoder::Failed(_) => 0,
         }
     }
@@ -307,6 +328,7 @@ impl Iterator for ChunkIter<'_> {
         let (encoding, next) = match &mut self.decoder {
             Decoder::Xor(d) => (Encoding::Xor, d.next()),
             Decoder::Packed(d) => (d.encoding(), d.next()),
+            Decoder::Relative(d) => (Encoding::Relative, d.next()),
             Decoder::Failed(e) => {
                 let e = *e;
                 return self.fail(e.encoding, e.reason);

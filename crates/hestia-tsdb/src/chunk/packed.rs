@@ -242,6 +242,15 @@ impl<'a> PackedDecoder<'a> {
         })
     }
 
+    /// The sample count, timestamp column, scale and mantissa column of
+    /// a chunk whose values are in decimal mode; `None` for other modes.
+    pub(crate) fn into_decimal(self) -> Option<(usize, ColumnDecoder<'a>, u8, ColumnDecoder<'a>)> {
+        match self.values {
+            Values::Decimal { scale, mantissas } => Some((self.n, self.ts, scale, mantissas)),
+            _ => None,
+        }
+    }
+
     /// Which packed encoding the chunk is in.
     pub(crate) fn encoding(&self) -> Encoding {
         self.encoding
