@@ -178,6 +178,8 @@ fn analyze(dir: &std::path::Path) {
     let mut kinds: BTreeMap<String, Kind> = BTreeMap::new();
     let mut total = Kind::default();
     let mut framed = Vec::new();
+    let mut no_ts = Vec::new();
+    let (mut sum_floor, mut sum_n) = (0.0f64, 0.0f64);
     let out = tempfile::tempdir().unwrap();
     let plan = BlockPlan {
         id: BlockId::at(1),
@@ -189,6 +191,7 @@ fn analyze(dir: &std::path::Path) {
     };
     let mut w = BlockWriter::new(out.path(), plan, BlockOptions::default()).unwrap();
     let mut originals = Vec::new();
+    let t_write = std::time::Instant::now();
     // Histogram buckets by (labels without le) then le.
     let mut hists: BTreeMap<String, BTreeMap<String, Vec<Sample>>> = BTreeMap::new();
     for s in q.select_owned(meta.min_t, meta.max_t, &[all]) {
@@ -205,8 +208,29 @@ fn analyze(dir: &std::path::Path) {
             .into_iter()
             .map(|x| Sample::new(x.t, x.v))
             .collect();
+        if std::env::var_os("HX_DEBUG").is_some() {
+            eprintln!("KIND {kind}{}", labels.get("le").unwrap_or(""));
+        }
         w.add_series(&labels, &samples).unwrap();
         originals.push(samples.clone());
+        if labels.get("__name__") == Some("http_request_duration_seconds_sum") {
+            let o: Vec<i64> = samples
+                .iter()
+                .map(|s| {
+                    let i = s.v.to_bits() as i64;
+                    i ^ ((i >> 63) & i64::MAX)
+                })
+                .collect();
+            let d: Vec<f64> = o.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
+            for f in d.chunks(32) {
+                let n = f.len() as f64;
+                let m = f.iter().sum::<f64>() / n;
+                let var = f.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
+                sum_floor +=
+                    n * (0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E * var).log2());
+                sum_n += n;
+            }
+        }
         if let Some(le) = labels.get("le") {
             let key = format!(
                 "{}",
@@ -228,6 +252,8 @@ fn analyze(dir: &std::path::Path) {
         let (h, ts, v, mode) = parts(chunk.as_bytes());
         framed.push(chunk.as_bytes().len() as u8);
         framed.extend_from_slice(chunk.as_bytes());
+        no_ts.push(chunk.as_bytes().len() as u8);
+        no_ts.extend_from_slice(&chunk.as_bytes()[h + ts..]);
         let ints: Option<Vec<i64>> = samples
             .iter()
             .map(|s| (s.v.fract() == 0.0 && s.v.abs() < 1e15).then_some(s.v as i64))
@@ -274,6 +300,11 @@ fn analyze(dir: &std::path::Path) {
     }
     row("all", &total);
     hist_experiment(&hists);
+    println!(
+        "_sum Gaussian entropy of ordered increments over windows of 32: {:.2} bits/sample",
+        sum_floor / sum_n
+    );
+    println!("encoding and paging took {:?}", t_write.elapsed());
     let t0 = std::time::Instant::now();
     let new = w.finish().unwrap().unwrap();
     let new_dir = out.path().join(new.id.to_string());
@@ -303,6 +334,16 @@ fn analyze(dir: &std::path::Path) {
     }
     assert_eq!(n, total.samples);
     println!("read back bit-exactly in {:?}", t0.elapsed());
+    let z = |b: &[u8]| {
+        b.chunks(64 << 10)
+            .map(|g| zstd::bulk::compress(g, 9).unwrap().len())
+            .sum::<usize>()
+    };
+    println!(
+        "64 KiB pages, zstd-9: with timestamps {} B, without {} B",
+        z(&framed),
+        z(&no_ts)
+    );
     for page in [64usize << 10, 256 << 10, 1 << 20] {
         for level in [3, 9, 15, 19] {
             let t0 = std::time::Instant::now();

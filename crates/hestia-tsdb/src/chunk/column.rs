@@ -17,8 +17,17 @@ use super::bstream::{
     put_uvarint, read_uvarint, unzigzag, uvarint_len, zigzag, BitReader, BitWriter,
 };
 
-/// Values per bit-packed frame.
+/// Values per frame: always in the first packed encoding, the default
+/// in the current one.
 pub(crate) const FRAME: usize = 128;
+
+/// Frame sizes of the current packed encoding, by the code in bits 2–3
+/// of the order byte.
+const FRAME_SIZES: [usize; 8] = [FRAME, 64, 256, 512, 32, 1024, 16, 48];
+
+/// The largest frame: every frame takes at least two bytes, so a column
+/// of `len` bytes holds at most `len / 2 * MAX_FRAME` values.
+pub(crate) const MAX_FRAME: usize = 1024;
 
 /// The highest difference order.
 const MAX_ORDER: u8 = 2;
@@ -137,8 +146,8 @@ fn layout(frame: &[i64], frames: Frames) -> (Layout, usize) {
     best
 }
 
-fn packed_len(residuals: &[i64], frames: Frames) -> usize {
-    residuals.chunks(FRAME).map(|f| layout(f, frames).1).sum()
+fn packed_len(residuals: &[i64], frames: Frames, size: usize) -> usize {
+    residuals.chunks(size).map(|f| layout(f, frames).1).sum()
 }
 
 /// The greatest common divisor of the residuals (1 when there is none
@@ -173,19 +182,32 @@ pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>, frames: Frames) {
             .map(|h| uvarint_len(zigzag(h)))
             .sum::<usize>()
             + uvarint_len(divisor)
-            + packed_len(&scratch, frames);
+            + packed_len(&scratch, frames, FRAME);
         if len < best.0 {
             best = (len, order);
         }
     }
     let order = best.1;
-    out.push(order);
+    residuals(values, order, &mut scratch);
+    let divisor = divide(&mut scratch);
+    // Then the frame size, for the best order only: bigger frames save
+    // headers where the residuals are alike throughout, smaller ones
+    // follow a changing spread.
+    let mut size = (best.0, 0);
+    if frames == Frames::Rice && scratch.len() > 64 {
+        for code in 1..FRAME_SIZES.len() {
+            let len = packed_len(&scratch, frames, FRAME_SIZES[code]);
+            if len < size.0 {
+                size = (len, code);
+            }
+        }
+    }
+    out.push(order | (size.1 as u8) << 2);
     for h in heads(values, order) {
         put_uvarint(out, zigzag(h));
     }
-    residuals(values, order, &mut scratch);
-    put_uvarint(out, divide(&mut scratch));
-    for frame in scratch.chunks(FRAME) {
+    put_uvarint(out, divisor);
+    for frame in scratch.chunks(FRAME_SIZES[size.1]) {
         match layout(frame, frames).0 {
             Layout::Packed { base, width } => {
                 put_uvarint(out, zigzag(base));
@@ -219,6 +241,8 @@ pub(crate) struct ColumnDecoder<'a> {
     n: usize,
     index: usize,
     order: u8,
+    /// Values per frame.
+    size: usize,
     /// Residuals are stored divided by this; read after the heads.
     divisor: Option<i64>,
     prev: i64,
@@ -237,10 +261,13 @@ impl<'a> ColumnDecoder<'a> {
     /// Reads the column header of `n` values at the start of `data`,
     /// whose frames may be laid out as `frames` allows.
     pub(crate) fn new(data: &'a [u8], n: usize, frames: Frames) -> Result<Self, &'static str> {
-        let order = match data.first() {
-            None if n == 0 => 0,
+        let (order, size) = match data.first() {
+            None if n == 0 => (0, FRAME),
             None => return Err("column ends before its order byte"),
-            Some(&o) if o <= MAX_ORDER => o,
+            Some(&o) if o <= MAX_ORDER => (o, FRAME),
+            Some(&o) if frames == Frames::Rice && o < 32 && o & 3 <= MAX_ORDER => {
+                (o & 3, FRAME_SIZES[usize::from(o >> 2)])
+            }
             Some(_) => return Err("column has an unknown difference order"),
         };
         Ok(ColumnDecoder {
@@ -249,6 +276,7 @@ impl<'a> ColumnDecoder<'a> {
             n,
             index: 0,
             order,
+            size,
             divisor: None,
             prev: 0,
             delta: 0,
@@ -292,7 +320,7 @@ impl<'a> ColumnDecoder<'a> {
                 .ok_or("column ends inside a frame header")?;
             self.pos += 1;
             let heads = (self.order as usize).min(self.n);
-            let left = (self.n - heads - (self.index - heads)).min(FRAME);
+            let left = (self.n - heads - (self.index - heads)).min(self.size);
             self.rice = width & RICE_FLAG != 0;
             if self.rice {
                 if self.frames != Frames::Rice || width & !RICE_FLAG > 63 {

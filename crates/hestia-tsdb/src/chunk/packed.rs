@@ -179,10 +179,10 @@ impl<'a> PackedDecoder<'a> {
         let frames = frames_of(encoding);
         let mut pos = 1;
         let n = read_uvarint(bytes, &mut pos).ok_or(SHORT)?;
-        // Every frame of FRAME timestamps takes at least two bytes, so a
+        // Every frame of timestamps takes at least two bytes, so a
         // genuine count is bounded by the length; callers may size
         // buffers by `len()`.
-        if n > MAX_SAMPLES as u64 || n > 2 + (bytes.len() * column::FRAME / 2) as u64 {
+        if n > MAX_SAMPLES as u64 || n > 2 + (bytes.len() / 2 * column::MAX_FRAME) as u64 {
             return Err("sample count exceeds what the bytes can hold");
         }
         let n = n as usize;
