@@ -180,6 +180,8 @@ fn analyze(dir: &std::path::Path) {
     let mut framed = Vec::new();
     let mut no_ts = Vec::new();
     let (mut sum_floor, mut sum_n) = (0.0f64, 0.0f64);
+    let (mut pois_bits, mut pois_n) = (0.0f64, 0.0f64);
+    let mut lam_classes: BTreeMap<usize, (usize, f64, usize)> = BTreeMap::new();
     let out = tempfile::tempdir().unwrap();
     let plan = BlockPlan {
         id: BlockId::at(1),
@@ -213,6 +215,35 @@ fn analyze(dir: &std::path::Path) {
         }
         w.add_series(&labels, &samples).unwrap();
         originals.push(samples.clone());
+        if labels.get("__name__") == Some("http_requests_total") {
+            let d: Vec<f64> = samples.windows(2).map(|w| w[1].v - w[0].v).collect();
+            let lam = d.iter().sum::<f64>() / d.len() as f64;
+            let class = [0.1, 0.5, 2.0, 10.0, 50.0, f64::MAX]
+                .iter()
+                .position(|&c| lam < c)
+                .unwrap();
+            let before = pois_bits;
+            let c = Chunk::encode(Encoding::Packed, &samples).unwrap();
+            let vb = parts(c.as_bytes()).2;
+            for &k in &d {
+                // -log2 of the Poisson probability of k at the series' mean.
+                let mut lf = 0.0;
+                for i in 1..=(k as u64) {
+                    lf += (i as f64).ln();
+                }
+                let lp = if lam > 0.0 {
+                    k * lam.ln() - lam - lf
+                } else {
+                    0.0
+                };
+                pois_bits += -lp / std::f64::consts::LN_2;
+                pois_n += 1.0;
+            }
+            let e = lam_classes.entry(class).or_insert((0usize, 0.0f64, 0usize));
+            e.0 += 1;
+            e.1 += (pois_bits - before) / 8.0;
+            e.2 += vb;
+        }
         if labels.get("__name__") == Some("http_request_duration_seconds_sum") {
             let o: Vec<i64> = samples
                 .iter()
@@ -300,6 +331,13 @@ fn analyze(dir: &std::path::Path) {
     }
     row("all", &total);
     hist_experiment(&hists);
+    for (c, (n, ideal, got)) in &lam_classes {
+        println!("counters with mean increment class {c}: {n} series, ideal {:.3} B/sample, values {:.3} B/sample", ideal / (*n as f64 * 719.0), *got as f64 / (*n as f64 * 720.0));
+    }
+    println!(
+        "http_requests_total Poisson code length at each series mean rate: {:.3} B/sample",
+        pois_bits / pois_n / 8.0
+    );
     println!(
         "_sum Gaussian entropy of ordered increments over windows of 32: {:.2} bits/sample",
         sum_floor / sum_n

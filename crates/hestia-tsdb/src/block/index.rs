@@ -117,8 +117,17 @@ fn decompress(stored: &[u8], at: u64) -> Result<Vec<u8>, Fault> {
 
 /// Encodes an index whose series name their labels by symbol number.
 pub(crate) fn encode_ids(symbols: &[&str], series: &[IndexSeries]) -> Result<Vec<u8>, Error> {
+    encode_version(symbols, series, VERSION)
+}
+
+/// Encodes an index in `version` 1 (stored sections, for tests) or 2.
+fn encode_version(symbols: &[&str], series: &[IndexSeries], version: u8) -> Result<Vec<u8>, Error> {
+    let put_compressed = |out: &mut Vec<u8>, body: &[u8]| match version {
+        1 => put_section(out, body),
+        _ => put_compressed(out, body),
+    };
     let mut out = MAGIC.to_vec();
-    out.push(VERSION);
+    out.push(version);
     let mut toc = Vec::with_capacity(TOC_LEN);
 
     let mut body = Vec::new();
@@ -478,6 +487,19 @@ mod tests {
         assert_eq!(idx.postings.get("job", "api"), [0]);
         assert_eq!(idx.postings.get("__name__", "up"), [0, 1]);
         assert!(idx.postings_fault.is_none());
+    }
+
+    #[test]
+    fn version_1_indexes_are_read() {
+        let v2 = Index::decode(&sample_index()).unwrap();
+        let symbols: Vec<&str> = v2.symbols.iter().map(|s| &**s).collect();
+        let v1 = encode_version(&symbols, &v2.series, 1).unwrap();
+        assert_eq!(v1[4], 1);
+        let back = Index::decode(&v1).unwrap();
+        assert_eq!(back.series, v2.series);
+        assert_eq!(back.symbols, v2.symbols);
+        assert_eq!(back.postings.get("job", "web"), [1]);
+        assert!(back.postings_fault.is_none());
     }
 
     #[test]

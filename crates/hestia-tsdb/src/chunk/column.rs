@@ -40,6 +40,13 @@ const MAX_QUOTIENT: u64 = 48;
 /// The width byte of a Rice-coded frame has this bit set; the low six
 /// bits are `k`.
 const RICE_FLAG: u8 = 0x80;
+/// The width byte of a sparse frame has these two bits set; the low six
+/// bits are the Rice parameter of its runs, a second byte that of its
+/// exceptions.
+const SPARSE_FLAG: u8 = 0xc0;
+/// In the second byte of a sparse frame: the values other than the base
+/// are all above it.
+const ABOVE_FLAG: u8 = 0x40;
 
 /// Which frame layouts a column may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +98,65 @@ enum Layout {
     /// Zigzagged differences from `base` (the median), Rice-coded with
     /// parameter `k`.
     Rice { base: i64, k: u32 },
+    /// Runs of `base` (the median) Rice-coded with parameter `run`, each
+    /// but a final one followed by the value after it, Rice-coded with
+    /// parameter `exc`: `r − base − 1` if `above` (every such value is
+    /// above the base, as an idle counter's increments), otherwise
+    /// `zigzag(r − base) − 1`. For mostly idle counters.
+    Sparse {
+        base: i64,
+        run: u32,
+        exc: u32,
+        above: bool,
+    },
+}
+
+/// The runs of `base` before each other value (and the final run, if
+/// any), those values coded as [`Layout::Sparse`] says, and whether they
+/// are all above the base.
+fn runs(frame: &[i64], base: i64) -> (Vec<u64>, Vec<u64>, bool) {
+    let (mut runs, mut exceptions, mut run) = (Vec::new(), Vec::new(), 0u64);
+    let above = frame.iter().all(|&r| r >= base);
+    for &r in frame {
+        if r == base {
+            run += 1;
+        } else {
+            runs.push(run);
+            exceptions.push(if above {
+                (r.wrapping_sub(base) as u64).wrapping_sub(1)
+            } else {
+                zigzag(r.wrapping_sub(base)) - 1
+            });
+            run = 0;
+        }
+    }
+    if run > 0 {
+        runs.push(run);
+    }
+    (runs, exceptions, above)
+}
+
+/// The best Rice parameter for `values` and the bits they then take, or
+/// `None` if no parameter near the mean keeps quotients in bounds.
+fn best_rice(values: &[u64]) -> Option<(u32, u64)> {
+    if values.is_empty() {
+        return Some((0, 0));
+    }
+    let mean = values.iter().map(|&v| u128::from(v)).sum::<u128>() / values.len() as u128;
+    let guess = 127u32.saturating_sub((mean | 1).leading_zeros());
+    (guess.saturating_sub(2)..=(guess + 1).min(63))
+        .filter_map(|k| {
+            let mut bits = 0u64;
+            for &v in values {
+                let q = v >> k;
+                if q > MAX_QUOTIENT {
+                    return None;
+                }
+                bits += q + 1 + u64::from(k);
+            }
+            Some((k, bits))
+        })
+        .min_by_key(|c| c.1)
 }
 
 /// The median of a frame.
@@ -122,7 +188,7 @@ fn layout(frame: &[i64], frames: Frames) -> (Layout, usize) {
         Layout::Packed { base: min, width },
         uvarint_len(zigzag(min)) + 1 + (frame.len() * width as usize).div_ceil(8),
     );
-    if frames == Frames::Packed || width <= 1 {
+    if frames == Frames::Packed || width == 0 {
         return packed;
     }
     let base = median(frame);
@@ -141,6 +207,21 @@ fn layout(frame: &[i64], frames: Frames) -> (Layout, usize) {
             if len < best.1 {
                 best = (Layout::Rice { base, k }, len);
             }
+        }
+    }
+    let (run_lens, exceptions, above) = runs(frame, base);
+    if let (Some((run, a)), Some((exc, b))) = (best_rice(&run_lens), best_rice(&exceptions)) {
+        let len = uvarint_len(zigzag(base)) + 2 + (a + b).div_ceil(8) as usize;
+        if len < best.1 {
+            best = (
+                Layout::Sparse {
+                    base,
+                    run,
+                    exc,
+                    above,
+                },
+                len,
+            );
         }
     }
     best
@@ -229,6 +310,27 @@ pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>, frames: Frames) {
                 }
                 *out = w.into_bytes();
             }
+            Layout::Sparse {
+                base,
+                run,
+                exc,
+                above,
+            } => {
+                put_uvarint(out, zigzag(base));
+                let exc_byte = exc as u8 | if above { ABOVE_FLAG } else { 0 };
+                out.extend_from_slice(&[SPARSE_FLAG | run as u8, exc_byte]);
+                let mut w = BitWriter::from_bytes(std::mem::take(out));
+                let (run_lens, exceptions, _) = runs(frame, base);
+                for (i, &n) in run_lens.iter().enumerate() {
+                    w.write_bits(1, (n >> run) as u32 + 1);
+                    w.write_bits(n, run);
+                    if let Some(&e) = exceptions.get(i) {
+                        w.write_bits(1, (e >> exc) as u32 + 1);
+                        w.write_bits(e, exc);
+                    }
+                }
+                *out = w.into_bytes();
+            }
         }
     }
 }
@@ -253,8 +355,22 @@ pub(crate) struct ColumnDecoder<'a> {
     /// Whether Rice-coded frames are allowed, and whether the current
     /// frame is one (its `k` is `width`).
     frames: Frames,
-    rice: bool,
+    kind: Kind,
+    /// In a sparse frame: the Rice parameter of exceptions, the base
+    /// values left before the next exception, and whether one follows.
+    exc: u32,
+    above: bool,
+    run_left: u64,
+    exception: bool,
     bits: BitReader<'a>,
+}
+
+/// How the frame being decoded is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Packed,
+    Rice,
+    Sparse,
 }
 
 impl<'a> ColumnDecoder<'a> {
@@ -284,7 +400,11 @@ impl<'a> ColumnDecoder<'a> {
             base: 0,
             width: 0,
             frames,
-            rice: false,
+            kind: Kind::Packed,
+            exc: 0,
+            above: false,
+            run_left: 0,
+            exception: false,
             bits: BitReader::new(&[]),
         })
     }
@@ -308,8 +428,8 @@ impl<'a> ColumnDecoder<'a> {
             }
         };
         if self.frame_left == 0 {
-            if self.rice {
-                // A Rice frame's length shows only once read: continue
+            if self.kind != Kind::Packed {
+                // A coded frame's length shows only once read: continue
                 // at the byte after its last bit.
                 self.pos += self.bits.bits_read().div_ceil(8);
             }
@@ -321,12 +441,28 @@ impl<'a> ColumnDecoder<'a> {
             self.pos += 1;
             let heads = (self.order as usize).min(self.n);
             let left = (self.n - heads - (self.index - heads)).min(self.size);
-            self.rice = width & RICE_FLAG != 0;
-            if self.rice {
-                if self.frames != Frames::Rice || width & !RICE_FLAG > 63 {
-                    return Err("frame bit width exceeds 64");
+            self.kind = match width {
+                0..=64 => Kind::Packed,
+                _ if self.frames == Frames::Packed => return Err("frame bit width exceeds 64"),
+                0x80..=0xbf => Kind::Rice,
+                0xc0..=0xff => Kind::Sparse,
+                _ => return Err("frame bit width exceeds 64"),
+            };
+            if self.kind != Kind::Packed {
+                self.width = u32::from(width & 0x3f);
+                if self.kind == Kind::Sparse {
+                    let exc = *self
+                        .data
+                        .get(self.pos)
+                        .ok_or("column ends inside a frame header")?;
+                    if exc & 0x80 != 0 {
+                        return Err("bad Rice parameter in frame");
+                    }
+                    self.exc = u32::from(exc & 0x3f);
+                    self.above = exc & ABOVE_FLAG != 0;
+                    self.pos += 1;
+                    (self.run_left, self.exception) = (0, false);
                 }
-                self.width = u32::from(width & !RICE_FLAG);
                 self.bits = BitReader::new(&self.data[self.pos..]);
             } else {
                 if width > 64 {
@@ -344,18 +480,47 @@ impl<'a> ColumnDecoder<'a> {
             self.frame_left = left;
         }
         self.frame_left -= 1;
-        let offset = if self.rice {
-            let q = self
-                .bits
-                .read_unary(MAX_QUOTIENT as u32)
-                .ok_or("bad Rice code in frame")?;
-            let rem = self.bits.read_bits(self.width).ok_or("frame too short")?;
-            let z = (u64::from(q) << self.width) | rem;
-            unzigzag(z)
-        } else {
-            self.bits.read_bits(self.width).ok_or("frame too short")? as i64
+        let offset = match self.kind {
+            Kind::Packed => self.bits.read_bits(self.width).ok_or("frame too short")? as i64,
+            Kind::Rice => unzigzag(self.rice(self.width)?),
+            Kind::Sparse => {
+                if self.run_left == 0 && !self.exception {
+                    // A new run: the values left in the frame (this one
+                    // included) are the most it may cover; covering them
+                    // all ends the frame without an exception.
+                    let left = self.frame_left as u64 + 1;
+                    let run = self.rice(self.width)?;
+                    if run > left {
+                        return Err("run past the end of its frame");
+                    }
+                    (self.run_left, self.exception) = (run, run < left);
+                }
+                if self.run_left > 0 {
+                    self.run_left -= 1;
+                    0
+                } else {
+                    self.exception = false;
+                    let e = self.rice(self.exc)?.wrapping_add(1);
+                    if self.above {
+                        e as i64
+                    } else {
+                        unzigzag(e)
+                    }
+                }
+            }
         };
         Ok(self.base.wrapping_add(offset).wrapping_mul(divisor))
+    }
+
+    /// A Rice code with parameter `k` of the current frame.
+    #[inline]
+    fn rice(&mut self, k: u32) -> Result<u64, &'static str> {
+        let q = self
+            .bits
+            .read_unary(MAX_QUOTIENT as u32)
+            .ok_or("bad Rice code in frame")?;
+        let rem = self.bits.read_bits(k).ok_or("frame too short")?;
+        Ok((u64::from(q) << k) | rem)
     }
 
     /// The next value, `None` after `n`.
@@ -409,6 +574,70 @@ mod tests {
                 encode(&values, &mut out, frames);
                 prop_assert_eq!(decode(&out, values.len()), Ok(values.clone()));
             }
+        }
+    }
+
+    #[test]
+    fn coded_frames_and_sizes_only_in_the_current_encoding() {
+        let mut rng = crate::workload::Rng::new(9);
+        // Skewed residuals: Rice frames.
+        let skewed: Vec<i64> = (0..1000)
+            .map(|_| {
+                if rng.range(0, 20) == 0 {
+                    rng.range(0, 200)
+                } else {
+                    rng.range(0, 3)
+                }
+            })
+            .collect();
+        let mut rice = Vec::new();
+        encode(&skewed, &mut rice, Frames::Rice);
+        let mut packed = Vec::new();
+        encode(&skewed, &mut packed, Frames::Packed);
+        assert!(
+            rice.len() < packed.len(),
+            "{} vs {}",
+            rice.len(),
+            packed.len()
+        );
+        assert_eq!(packed[0], 0, "first encoding: order 0, frames of 128");
+        let decode_as = |data: &[u8], frames| -> Result<Vec<i64>, &'static str> {
+            let mut d = ColumnDecoder::new(data, skewed.len(), frames)?;
+            let mut out = Vec::new();
+            while let Some(v) = d.next()? {
+                out.push(v);
+            }
+            Ok(out)
+        };
+        assert_eq!(decode_as(&rice, Frames::Rice), Ok(skewed.clone()));
+        assert_eq!(decode_as(&packed, Frames::Packed), Ok(skewed.clone()));
+        assert!(
+            decode_as(&rice, Frames::Packed).is_err(),
+            "Rice frames in a v1 column"
+        );
+        // (order byte, accepted by v1, accepted by the current encoding)
+        for (order, v1, current) in [
+            (2u8, true, true),
+            (3, false, false),
+            (0b1_0101, false, true),
+            (32, false, false),
+        ] {
+            let data = [order, 0, 0, 0, 0];
+            assert_eq!(
+                ColumnDecoder::new(&data, 3, Frames::Packed).is_ok(),
+                v1,
+                "{order:#b}"
+            );
+            assert_eq!(
+                ColumnDecoder::new(&data, 3, Frames::Rice).is_ok(),
+                current,
+                "{order:#b}"
+            );
+        }
+        // Run-away unary codes and bad width bytes fail instead of looping.
+        for width in [0x80u8, 0xc0, 0xff, 65] {
+            let data = [0u8, 1, 0, width, 0, 0, 0, 0, 0, 0, 0, 0];
+            assert!(decode_as(&data, Frames::Rice).is_err(), "{width:#x}");
         }
     }
 
