@@ -583,7 +583,7 @@ mod tests {
             .count();
         assert!(records > series.len() / 2, "{records} records");
         let stored: usize = found.iter().map(|c| c.1.len()).sum();
-        assert!(stored * 2 < plain, "{stored} stored of {plain}");
+        assert!(stored < plain, "{stored} stored of {plain}");
         let r = ChunkReader::open(dir.path(), "b").unwrap();
         let (mut buf, mut cache) = (Vec::new(), PageCache::new());
         // Forwards, backwards and with a cold cache each time.

@@ -6,12 +6,13 @@
 //! bytes per frame. Residuals are divided by their greatest common divisor
 //! first (memory sizes in whole pages, counters stepping by 1000).
 //!
-//! Columns of the current packed encoding may also store a frame
-//! Golomb-Rice coded ([`Frames::Rice`]): its residuals minus the frame's
-//! median, zigzagged, as a unary quotient and `k` remainder bits. Poisson
-//! increments and other bell-shaped residuals take about a bit less per
-//! value that way than at the fixed width of their range; the encoder
-//! keeps whichever of the two is shorter, frame by frame.
+//! Columns of the current packed encoding ([`Frames::Rice`]) choose
+//! their frame size (16 to 1 024 values) and may also store a frame
+//! Golomb-Rice coded (residuals minus the frame's median, zigzagged, as a
+//! unary quotient and `k` remainder bits: skewed residuals, outliers) or
+//! sparse (Rice-coded runs of the median and the values between them:
+//! mostly idle counters). The encoder keeps the shortest layout, frame
+//! by frame.
 
 use super::bstream::{
     put_uvarint, read_uvarint, unzigzag, uvarint_len, zigzag, BitReader, BitWriter,
@@ -209,6 +210,10 @@ fn layout(frame: &[i64], frames: Frames) -> (Layout, usize) {
             }
         }
     }
+    // Runs pay only where the median is common.
+    if frame.iter().filter(|&&r| r == base).count() * 8 < frame.len() {
+        return best;
+    }
     let (run_lens, exceptions, above) = runs(frame, base);
     if let (Some((run, a)), Some((exc, b))) = (best_rice(&run_lens), best_rice(&exceptions)) {
         let len = uvarint_len(zigzag(base)) + 2 + (a + b).div_ceil(8) as usize;
@@ -268,15 +273,19 @@ pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>, frames: Frames) {
             best = (len, order);
         }
     }
+    // The order is chosen by the bit-packed size (quick to compute).
     let order = best.1;
     residuals(values, order, &mut scratch);
     let divisor = divide(&mut scratch);
+    if frames != Frames::Packed {
+        best.0 = packed_len(&scratch, frames, FRAME);
+    }
     // Then the frame size, for the best order only: bigger frames save
     // headers where the residuals are alike throughout, smaller ones
     // follow a changing spread.
     let mut size = (best.0, 0);
     if frames == Frames::Rice && scratch.len() > 64 {
-        for code in 1..FRAME_SIZES.len() {
+        for code in [3, 4, 5] {
             let len = packed_len(&scratch, frames, FRAME_SIZES[code]);
             if len < size.0 {
                 size = (len, code);
@@ -567,6 +576,8 @@ mod tests {
         fn round_trips(values in prop_oneof![
             proptest::collection::vec(any::<i64>(), 0..400),
             proptest::collection::vec(-3i64..3, 0..400),
+            proptest::collection::vec(prop_oneof![12 => Just(0i64), 1 => -5i64..100, 1 => any::<i64>()], 0..1500),
+            proptest::collection::vec(prop_oneof![12 => Just(7i64), 1 => 8i64..100], 0..1500),
             (any::<i64>(), 0i64..1_000_000, 0usize..400).prop_map(|(s, d, n)| (0..n as i64).map(|i| s.wrapping_add(i * d)).collect()),
         ]) {
             for frames in [Frames::Packed, Frames::Rice] {

@@ -36,27 +36,60 @@ pub(crate) fn ordered(bits: u64) -> i64 {
     i ^ ((i >> 63) & i64::MAX)
 }
 
-/// The value column of `bits` in the smallest of the XOR, ordered-integer
-/// and decimal-residual modes, appended to `out`.
-fn encode_inexact(bits: &[u64], out: &mut Vec<u8>, frames: Frames) {
-    let mut best = vec![VALUES_XOR];
-    let mut w = BitWriter::from_bytes(std::mem::take(&mut best));
-    if let Some((&first, rest)) = bits.split_first() {
-        w.write_bits(first, 64);
-        let mut state = XorValues::first(first);
-        for &b in rest {
-            state.write(&mut w, b);
+/// A value column mode for values that are not all exact decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inexact {
+    Xor,
+    Ordered,
+    Residual(u8),
+}
+
+/// The value column of `bits` (their ordered integers `ords`) in mode
+/// `mode`, with the frame layouts `frames` allows.
+fn inexact_column(bits: &[u64], ords: &[i64], mode: Inexact, frames: Frames) -> Vec<u8> {
+    match mode {
+        Inexact::Xor => {
+            let mut w = BitWriter::from_bytes(vec![VALUES_XOR]);
+            if let Some((&first, rest)) = bits.split_first() {
+                w.write_bits(first, 64);
+                let mut state = XorValues::first(first);
+                for &b in rest {
+                    state.write(&mut w, b);
+                }
+            }
+            w.into_bytes()
+        }
+        Inexact::Ordered => {
+            let mut out = vec![VALUES_ORDERED];
+            column::encode(ords, &mut out, frames);
+            out
+        }
+        Inexact::Residual(scale) => {
+            let (mut mantissas, mut residuals) = (Vec::new(), Vec::new());
+            for (&b, &o) in bits.iter().zip(ords) {
+                let m = decimal::nearest_mantissa(f64::from_bits(b), scale);
+                mantissas.push(m);
+                residuals.push(o.wrapping_sub(ordered(decimal::value(m, scale).to_bits())));
+            }
+            let mut column = Vec::new();
+            column::encode(&mantissas, &mut column, frames);
+            let mut out = vec![VALUES_RESIDUAL, scale];
+            put_uvarint(&mut out, column.len() as u64);
+            out.extend_from_slice(&column);
+            column::encode(&residuals, &mut out, frames);
+            out
         }
     }
-    best = w.into_bytes();
+}
 
+/// The value column of `bits` in the smallest of the XOR, ordered-integer
+/// and decimal-residual modes, appended to `out`. Every mode and scale
+/// is sized with bit-packed frames (quick to compute); with coded frames
+/// allowed, the four smallest are then encoded with them and the
+/// smallest kept.
+fn encode_inexact(bits: &[u64], out: &mut Vec<u8>, frames: Frames) {
     let ords: Vec<i64> = bits.iter().map(|&b| ordered(b)).collect();
-    let mut candidate = vec![VALUES_ORDERED];
-    column::encode(&ords, &mut candidate, frames);
-    if candidate.len() < best.len() {
-        std::mem::swap(&mut best, &mut candidate);
-    }
-
+    let mut candidates = vec![Inexact::Xor, Inexact::Ordered];
     // Values that are a short decimal plus a little noise (sums of
     // decimal prices, accumulated rounding error): the decimal as a
     // mantissa column, the noise in units in the last place. Scales
@@ -66,35 +99,28 @@ fn encode_inexact(bits: &[u64], out: &mut Vec<u8>, frames: Frames) {
         .map(|&b| f64::from_bits(b).abs())
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max);
-    let mut mantissas = Vec::with_capacity(bits.len());
-    let mut residuals = Vec::with_capacity(bits.len());
-    let mut column = Vec::new();
     for scale in 0..=decimal::MAX_SCALE {
         if max * decimal::pow10(scale) >= 9.0e18 {
             break;
         }
-        mantissas.clear();
-        residuals.clear();
-        for (&b, &o) in bits.iter().zip(&ords) {
-            let m = decimal::nearest_mantissa(f64::from_bits(b), scale);
-            mantissas.push(m);
-            residuals.push(o.wrapping_sub(ordered(decimal::value(m, scale).to_bits())));
-        }
-        column.clear();
-        column::encode(&mantissas, &mut column, frames);
-        candidate.clear();
-        candidate.extend_from_slice(&[VALUES_RESIDUAL, scale]);
-        put_uvarint(&mut candidate, column.len() as u64);
-        candidate.extend_from_slice(&column);
-        if candidate.len() >= best.len() {
-            continue;
-        }
-        column::encode(&residuals, &mut candidate, frames);
-        if candidate.len() < best.len() {
-            std::mem::swap(&mut best, &mut candidate);
-        }
+        candidates.push(Inexact::Residual(scale));
     }
-    out.extend_from_slice(&best);
+    let mut sized: Vec<(Inexact, Vec<u8>)> = candidates
+        .into_iter()
+        .map(|mode| (mode, inexact_column(bits, &ords, mode, Frames::Packed)))
+        .collect();
+    sized.sort_by_key(|c| c.1.len());
+    if frames != Frames::Packed {
+        for c in sized.iter_mut().take(4) {
+            if c.0 != Inexact::Xor {
+                c.1 = inexact_column(bits, &ords, c.0, frames);
+            }
+        }
+        sized.sort_by_key(|c| c.1.len());
+    }
+    if let Some((_, column)) = sized.first() {
+        out.extend_from_slice(column);
+    }
 }
 
 /// The frame layouts a packed encoding's columns use.
@@ -315,6 +341,8 @@ mod tests {
         let n = 300;
         let mut sum = 0.0f64;
         let x = 1234.567f64;
+        // Needs more than 2^53 as a decimal mantissa at every scale.
+        let big = 12_345_678_901.234_f64;
         let series: Vec<(&str, Vec<f64>, u8)> = vec![
             (
                 "decimal",
@@ -334,9 +362,9 @@ mod tests {
                 VALUES_RESIDUAL,
             ),
             (
-                "steps of three units in the last place: ordered integers",
+                "steps of 3·2^20 + 1 units in the last place: ordered integers",
                 (0..n)
-                    .map(|i| f64::from_bits(x.to_bits() + 3 * i as u64))
+                    .map(|i| f64::from_bits(big.to_bits() + ((3 << 20) + 1) * i as u64))
                     .collect(),
                 VALUES_ORDERED,
             ),
