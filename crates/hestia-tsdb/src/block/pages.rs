@@ -248,12 +248,15 @@ pub(crate) fn resolve(
     Ok(())
 }
 
+/// A decompressed page: file number, page number, bytes.
+type CachedPage = (u32, u32, Arc<Vec<u8>>);
+
 /// The pages a reader decompressed last (two: a relative chunk's base
 /// may be in the page before), to serve the next chunks from.
 #[derive(Debug, Default, Clone)]
 pub struct PageCache {
-    /// (file, page, bytes), the most recently used first.
-    pages: [Option<(u32, u32, Arc<Vec<u8>>)>; 2],
+    /// The most recently used first.
+    pages: [Option<CachedPage>; 2],
 }
 
 impl PageCache {

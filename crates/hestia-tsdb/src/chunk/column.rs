@@ -200,7 +200,7 @@ fn layout(frame: &[i64], frames: Frames) -> (Layout, usize) {
         .map(|&r| zigzag(r.wrapping_sub(base)) as u128)
         .sum::<u128>()
         / frame.len() as u128;
-    let guess = 127u32.saturating_sub((mean as u128 | 1).leading_zeros());
+    let guess = 127u32.saturating_sub((mean | 1).leading_zeros());
     let mut best = packed;
     for k in guess.saturating_sub(2)..=(guess + 1).min(63) {
         if let Some(bits) = rice_bits(frame, base, k) {

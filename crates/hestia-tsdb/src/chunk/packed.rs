@@ -340,7 +340,6 @@ mod tests {
     fn value_modes_are_chosen_by_size_and_round_trip() {
         let n = 300;
         let mut sum = 0.0f64;
-        let x = 1234.567f64;
         // Needs more than 2^53 as a decimal mantissa at every scale.
         let big = 12_345_678_901.234_f64;
         let series: Vec<(&str, Vec<f64>, u8)> = vec![
