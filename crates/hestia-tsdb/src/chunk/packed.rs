@@ -65,21 +65,36 @@ fn inexact_column(bits: &[u64], ords: &[i64], mode: Inexact, frames: Frames) -> 
             out
         }
         Inexact::Residual(scale) => {
-            let (mut mantissas, mut residuals) = (Vec::new(), Vec::new());
-            for (&b, &o) in bits.iter().zip(ords) {
-                let m = decimal::nearest_mantissa(f64::from_bits(b), scale);
-                mantissas.push(m);
-                residuals.push(o.wrapping_sub(ordered(decimal::value(m, scale).to_bits())));
-            }
-            let mut column = Vec::new();
-            column::encode(&mantissas, &mut column, frames);
-            let mut out = vec![VALUES_RESIDUAL, scale];
-            put_uvarint(&mut out, column.len() as u64);
-            out.extend_from_slice(&column);
-            column::encode(&residuals, &mut out, frames);
-            out
+            residual_column(bits, ords, scale, frames, usize::MAX).unwrap_or_default()
         }
     }
+}
+
+/// The residual-mode value column at `scale`, or `None` as soon as it
+/// is known to take `limit` bytes or more.
+fn residual_column(
+    bits: &[u64],
+    ords: &[i64],
+    scale: u8,
+    frames: Frames,
+    limit: usize,
+) -> Option<Vec<u8>> {
+    let (mut mantissas, mut residuals) = (Vec::new(), Vec::new());
+    for (&b, &o) in bits.iter().zip(ords) {
+        let m = decimal::nearest_mantissa(f64::from_bits(b), scale);
+        mantissas.push(m);
+        residuals.push(o.wrapping_sub(ordered(decimal::value(m, scale).to_bits())));
+    }
+    let mut column = Vec::new();
+    column::encode(&mantissas, &mut column, frames);
+    let mut out = vec![VALUES_RESIDUAL, scale];
+    put_uvarint(&mut out, column.len() as u64);
+    out.extend_from_slice(&column);
+    if out.len() >= limit {
+        return None;
+    }
+    column::encode(&residuals, &mut out, frames);
+    Some(out)
 }
 
 /// The value column of `bits` in the smallest of the XOR, ordered-integer
@@ -105,11 +120,24 @@ fn encode_inexact(bits: &[u64], out: &mut Vec<u8>, frames: Frames) {
         }
         candidates.push(Inexact::Residual(scale));
     }
-    let mut sized: Vec<(Inexact, Vec<u8>)> = candidates
-        .into_iter()
-        .map(|mode| (mode, inexact_column(bits, &ords, mode, Frames::Packed)))
-        .collect();
-    sized.sort_by_key(|c| c.1.len());
+    // The four smallest with bit-packed frames, smallest first; a
+    // residual column stops once longer than the fourth.
+    let mut sized: Vec<(Inexact, Vec<u8>)> = Vec::with_capacity(5);
+    for mode in candidates {
+        let limit = match sized.get(3) {
+            Some(c) => c.1.len(),
+            None => usize::MAX,
+        };
+        let column = match mode {
+            Inexact::Residual(scale) => residual_column(bits, &ords, scale, Frames::Packed, limit),
+            _ => Some(inexact_column(bits, &ords, mode, Frames::Packed)),
+        };
+        if let Some(column) = column.filter(|c| c.len() < limit) {
+            let at = sized.partition_point(|c| c.1.len() <= column.len());
+            sized.insert(at, (mode, column));
+            sized.truncate(4);
+        }
+    }
     if frames != Frames::Packed {
         for c in sized.iter_mut().take(4) {
             if c.0 != Inexact::Xor {
