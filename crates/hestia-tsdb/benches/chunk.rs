@@ -61,12 +61,18 @@ fn bench(c: &mut Criterion) {
             black_box(bytes)
         })
     });
-    g.bench_function("packed/encode", |b| {
-        b.iter(|| black_box(encode(&series, Encoding::Packed, 720)))
-    });
+    for (name, encoding) in [
+        ("packed/encode", Encoding::Packed),
+        ("packed-v1/encode", Encoding::PackedV1),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(encode(&series, encoding, 720)))
+        });
+    }
     for (name, encoding, len) in [
         ("xor/decode", Encoding::Xor, 120),
         ("packed/decode", Encoding::Packed, 720),
+        ("packed-v1/decode", Encoding::PackedV1, 720),
     ] {
         let chunks = encode(&series, encoding, len);
         g.bench_function(name, |b| b.iter(|| black_box(decode(&chunks))));

@@ -16,6 +16,7 @@ const COLUMNS: &[(Encoding, usize, Option<i32>)] = &[
     (Encoding::Xor, 120, None),
     (Encoding::Xor, 720, None),
     (Encoding::Packed, 120, None),
+    (Encoding::PackedV1, 720, None),
     (Encoding::Packed, 720, None),
     (Encoding::Packed, 8640, None),
     (Encoding::Xor, 120, Some(3)),

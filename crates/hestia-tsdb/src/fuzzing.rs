@@ -63,7 +63,7 @@ pub fn chunk_decode(data: &[u8]) {
     }
 
     if complete {
-        for encoding in [Encoding::Xor, Encoding::Packed] {
+        for encoding in [Encoding::Xor, Encoding::Packed, Encoding::PackedV1] {
             if samples.len() > encoding.max_samples() {
                 continue;
             }

@@ -8,7 +8,7 @@ use hestia_tsdb::{Chunk, ChunkAppender, ChunkIter, Encoding, Error, Sample};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
-const ENCODINGS: [Encoding; 2] = [Encoding::Xor, Encoding::Packed];
+const ENCODINGS: [Encoding; 3] = [Encoding::Xor, Encoding::Packed, Encoding::PackedV1];
 
 /// Strictly increasing timestamps: regular scrapes, jitter, huge gaps,
 /// negative starts, up to the ends of `i64`.
@@ -307,11 +307,20 @@ fn damaged_headers_are_refused() {
                 }
             )
         }),
-        ("packed without count", vec![2], |e| {
+        ("packed without count", vec![3], |e| {
             matches!(
                 e,
                 Error::CorruptChunk {
                     encoding: Encoding::Packed,
+                    ..
+                }
+            )
+        }),
+        ("packed v1 without count", vec![2], |e| {
+            matches!(
+                e,
+                Error::CorruptChunk {
+                    encoding: Encoding::PackedV1,
                     ..
                 }
             )

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use super::bytes::{sync_dir, Cursor, Fault};
 use super::pages::{self, PageCache, PagedFile};
 use crate::chunk::bstream::{put_uvarint, uvarint_len};
+use crate::chunk::relative;
 use crate::Error;
 
 /// The first four bytes of a chunk file.
@@ -31,6 +32,9 @@ pub const HEADER_LEN: usize = 8;
 pub const MAX_FILE_SIZE: u64 = 512 << 20;
 /// Chunks at most this long are stored once per block when identical.
 const DEDUP_MAX_LEN: usize = 4096;
+/// How many earlier chunks of the same key (in this page and the one
+/// before) a new chunk is compared with as a base for a relative record.
+const BASES: usize = 8;
 /// The largest chunk accepted (a packed chunk of 2^20 samples of random
 /// floats stays below it).
 pub const MAX_CHUNK_LEN: u64 = 64 << 20;
@@ -131,6 +135,9 @@ pub(crate) struct ChunkWriter {
     page: Vec<u8>,
     page_no: u32,
     seen: HashMap<Vec<u8>, ChunkRef, foldhash::fast::RandomState>,
+    /// Recent chunks of the page being filled with decimal values, the
+    /// candidate bases of relative records.
+    bases: HashMap<u64, Vec<Base>, foldhash::fast::RandomState>,
     sync: bool,
     /// Bytes of chunks not written because an identical one was.
     pub(crate) deduplicated: u64,
@@ -151,6 +158,7 @@ impl ChunkWriter {
             page: Vec::new(),
             page_no: 0,
             seen: HashMap::default(),
+            bases: HashMap::default(),
             sync,
             deduplicated: 0,
         })
@@ -161,7 +169,19 @@ impl ChunkWriter {
     }
 
     /// Writes `chunk` (an encoded chunk) and returns its reference.
+    #[cfg(test)]
     pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<ChunkRef, Error> {
+        self.write_keyed(chunk, None)
+    }
+
+    /// Writes `chunk` (an encoded chunk) and returns its reference.
+    /// Chunks with the same `key` (the series' labels but `le`: the
+    /// buckets of one histogram) may be stored relative to each other.
+    pub(crate) fn write_keyed(
+        &mut self,
+        chunk: &[u8],
+        key: Option<u64>,
+    ) -> Result<ChunkRef, Error> {
         if chunk.len() as u64 > MAX_CHUNK_LEN {
             return Err(Error::InvalidOptions(format!(
                 "a chunk of {} bytes exceeds the block maximum",
@@ -178,9 +198,31 @@ impl ChunkWriter {
             self.cut()?;
         }
         let in_page = self.page.len() as u32;
-        let r = ChunkRef::new(self.n, (self.page_no << pages::SHIFT) | in_page);
-        put_uvarint(&mut self.page, chunk.len() as u64);
-        self.page.extend_from_slice(chunk);
+        let offset = (self.page_no << pages::SHIFT) | in_page;
+        let r = ChunkRef::new(self.n, offset);
+        let columns = match (key, chunk.first()) {
+            (Some(_), Some(2 | 3)) => relative::decimal_columns(chunk),
+            _ => None,
+        };
+        let record = match (key, &columns) {
+            (Some(key), Some(c)) => self.relative_record(key, offset, c, chunk.len()),
+            _ => None,
+        };
+        let stored = record.as_deref().unwrap_or(chunk);
+        put_uvarint(&mut self.page, stored.len() as u64);
+        self.page.extend_from_slice(stored);
+        if let (None, Some(key), Some((ts, scale, mantissas))) = (&record, key, columns) {
+            let bases = self.bases.entry(key).or_default();
+            if bases.len() == BASES {
+                bases.remove(0);
+            }
+            bases.push(Base {
+                offset,
+                ts,
+                scale,
+                mantissas,
+            });
+        }
         if chunk.len() <= DEDUP_MAX_LEN {
             self.seen.insert(chunk.to_vec(), r);
         }
@@ -188,6 +230,39 @@ impl ChunkWriter {
             self.write_page()?;
         }
         Ok(r)
+    }
+
+    /// A relative record for a chunk at reference offset `offset` with
+    /// decimal `columns` (timestamps, scale, mantissas), if one of the
+    /// recent chunks of `key` with the same timestamps and scale makes
+    /// it shorter than the chunk's `len` bytes. The base is the
+    /// candidate whose differences vary least (sum of absolute second
+    /// differences).
+    fn relative_record(
+        &self,
+        key: u64,
+        offset: u32,
+        (ts, scale, mantissas): &(Vec<i64>, u8, Vec<i64>),
+        len: usize,
+    ) -> Option<Vec<u8>> {
+        let own = variation(mantissas.iter().copied());
+        let (variation, base) = self
+            .bases
+            .get(&key)?
+            .iter()
+            .filter(|b| b.scale == *scale && b.ts == *ts)
+            .map(|b| {
+                let diffs = b.mantissas.iter().zip(mantissas);
+                (variation(diffs.map(|(x, y)| x.wrapping_sub(*y))), b)
+            })
+            .min_by_key(|c| c.0)?;
+        if variation >= own {
+            return None;
+        }
+        let mut record = vec![pages::RELATIVE_RECORD];
+        put_uvarint(&mut record, u64::from(offset - base.offset));
+        relative::encode_difference(&base.mantissas, mantissas, &mut record);
+        (record.len() < len).then_some(record)
     }
 
     /// Compresses and writes the page being filled; closes the file when
@@ -206,6 +281,13 @@ impl ChunkWriter {
         }
         self.size += self.buf.len() as u64;
         self.page.clear();
+        // Bases stay usable from the next page only (a reader keeps two
+        // pages).
+        let page_no = self.page_no;
+        self.bases.retain(|_, bases| {
+            bases.retain(|b| b.offset >> pages::SHIFT == page_no);
+            !bases.is_empty()
+        });
         self.page_no += 1;
         if self.size >= MAX_FILE_SIZE || self.page_no >= 1 << (32 - pages::SHIFT) {
             self.close_file()?;
@@ -224,6 +306,7 @@ impl ChunkWriter {
         f.write_all(&pages::header(pages::SHIFT))
             .map_err(|e| Error::io("writing chunk file", &path, e))?;
         self.file = Some(f);
+        self.bases.clear();
         self.size = HEADER_LEN as u64;
         self.page_no = 0;
         Ok(())
@@ -252,6 +335,34 @@ impl ChunkWriter {
         }
         Ok(())
     }
+}
+
+/// A chunk of the page being written that later ones may be stored
+/// relative to.
+#[derive(Debug)]
+struct Base {
+    /// The reference offset (page and offset in it).
+    offset: u32,
+    ts: Vec<i64>,
+    scale: u8,
+    mantissas: Vec<i64>,
+}
+
+/// How much a sequence's steps vary: the sum of the absolute second
+/// differences (saturating), a cheap stand-in for its packed size.
+fn variation(values: impl Iterator<Item = i64>) -> u64 {
+    let (mut prev, mut step, mut sum) = (None::<i64>, None::<i64>, 0u64);
+    for v in values {
+        if let Some(p) = prev {
+            let d = v.wrapping_sub(p);
+            if let Some(s) = step {
+                sum = sum.saturating_add(d.wrapping_sub(s).unsigned_abs());
+            }
+            step = Some(d);
+        }
+        prev = Some(v);
+    }
+    sum
 }
 
 /// One chunk file, by version.
@@ -410,6 +521,128 @@ pub(crate) fn scan(bytes: &[u8]) -> (Vec<(u64, &[u8])>, Option<Fault>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chunk::{Chunk, ChunkIter, Encoding, Sample};
+
+    /// Cumulative bucket counts of `hists` histograms over `n` samples,
+    /// buckets of one histogram next to each other, `+Inf` first (as in
+    /// label order).
+    fn buckets(hists: usize, n: usize) -> Vec<(u64, Vec<Sample>)> {
+        let mut rng = crate::workload::Rng::new(3);
+        let mut out = Vec::new();
+        for h in 0..hists {
+            let mut counts = [0i64; 6];
+            let mut series = vec![Vec::new(); 6];
+            for i in 0..n {
+                for _ in 0..rng.range(50, 150) {
+                    let b = rng.range(0, 6) as usize;
+                    for c in &mut counts[b..] {
+                        *c += 1;
+                    }
+                }
+                for (s, &c) in series.iter_mut().zip(&counts) {
+                    s.push(Sample::new(10_000 * i as i64, c as f64));
+                }
+            }
+            // +Inf (the last) first.
+            series.rotate_right(1);
+            out.extend(series.into_iter().map(|s| (h as u64, s)));
+        }
+        out
+    }
+
+    fn samples_of(chunk: &[u8]) -> Vec<Sample> {
+        ChunkIter::new(chunk)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn histogram_buckets_are_stored_relative_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = ChunkWriter::new(dir.path(), false).unwrap();
+        let series = buckets(60, 720);
+        let mut refs = Vec::new();
+        let mut plain = 0;
+        for (key, samples) in &series {
+            let chunk = Chunk::encode(Encoding::Packed, samples).unwrap();
+            plain += chunk.as_bytes().len();
+            refs.push(w.write_keyed(chunk.as_bytes(), Some(*key)).unwrap());
+        }
+        assert!(
+            refs.last().unwrap().offset() >> pages::SHIFT >= 2,
+            "several pages"
+        );
+        w.finish().unwrap();
+        let bytes = std::fs::read(dir.path().join("chunks/000001")).unwrap();
+        let (found, fault) = pages::scan_paged(&bytes);
+        assert_eq!(fault, None);
+        let records = found
+            .iter()
+            .filter(|c| c.1[0] == pages::RELATIVE_RECORD)
+            .count();
+        assert!(records > series.len() / 2, "{records} records");
+        let stored: usize = found.iter().map(|c| c.1.len()).sum();
+        assert!(stored < plain, "{stored} stored of {plain}");
+        let r = ChunkReader::open(dir.path(), "b").unwrap();
+        let (mut buf, mut cache) = (Vec::new(), PageCache::new());
+        // Forwards, backwards and with a cold cache each time.
+        let order: Vec<usize> = (0..refs.len()).chain((0..refs.len()).rev()).collect();
+        for (step, &i) in order.iter().enumerate() {
+            if step % 7 == 0 {
+                cache = PageCache::new();
+            }
+            r.read(refs[i], &mut buf, &mut cache).unwrap();
+            let got = samples_of(&buf);
+            assert!(
+                got.iter().zip(&series[i].1).all(|(a, b)| a.bit_eq(b)) && got.len() == 720,
+                "series {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn damaged_relative_records_are_faults() {
+        let base = Chunk::encode(Encoding::Packed, &buckets(1, 50)[0].1).unwrap();
+        // (what, record bytes after the marker)
+        let cases: &[(&str, &[u8])] = &[
+            ("no distance", &[]),
+            ("distance zero", &[0]),
+            ("before the page", &[0xff, 0x7f]),
+            ("into the middle of the base", &[1]),
+        ];
+        for &(what, rest) in cases {
+            let mut raw = Vec::new();
+            put_uvarint(&mut raw, base.as_bytes().len() as u64);
+            raw.extend_from_slice(base.as_bytes());
+            let at = raw.len();
+            let mut record = vec![pages::RELATIVE_RECORD];
+            record.extend_from_slice(rest);
+            put_uvarint(&mut raw, record.len() as u64);
+            raw.extend_from_slice(&record);
+            let loc = pages::PageLoc {
+                offset: 8,
+                len: 0,
+                raw_len: raw.len() as u64,
+            };
+            let mut out = Vec::new();
+            let no_page = |_| -> Result<std::sync::Arc<Vec<u8>>, Fault> {
+                Err(Fault {
+                    offset: 0,
+                    reason: "no such page",
+                })
+            };
+            let res = pages::resolve(&raw, at as u32, pages::SHIFT, loc, no_page, &mut out);
+            // Either refused here or a chunk that fails to decode.
+            if res.is_ok() {
+                let it = ChunkIter::new(&out);
+                assert!(
+                    it.map_or(true, |it| it.collect::<Result<Vec<_>, _>>().is_err()),
+                    "{what}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn writes_dedups_and_reads_back() {

@@ -2,7 +2,9 @@
 //! sorted, front-coded), the series (labels as symbol numbers, chunk
 //! references with time ranges, delta-coded), and the postings (for each
 //! label pair, the series carrying it), each a CRC-checked section, with a
-//! table of contents at the end. [`encode`] writes it; [`Index::decode`]
+//! table of contents at the end. Version 2 (written) compresses each
+//! section's body with zstd; version 1 (stored bodies) is still read.
+//! [`encode`] writes it; [`Index::decode`]
 //! reads it all into memory, checking every section. A damaged postings
 //! section is rebuilt from the series (reported in
 //! [`Index::postings_fault`]); damaged symbols or series make the index
@@ -21,8 +23,10 @@ use crate::Error;
 
 /// The first four bytes of an index file.
 pub const MAGIC: [u8; 4] = *b"HIDX";
-/// The index format version this code writes and reads.
-pub const VERSION: u8 = 1;
+/// The index format version this code writes (it reads 1 too).
+pub const VERSION: u8 = 2;
+/// The zstd level of version 2 sections.
+const LEVEL: i32 = 9;
 /// Bytes of the table of contents at the end: three `u64` section
 /// offsets and their CRC32C.
 pub const TOC_LEN: usize = 3 * 8 + 4;
@@ -78,10 +82,52 @@ pub(crate) fn encode(
     encode_ids(symbols, &ids)
 }
 
+/// Appends `body` as a version 2 section: `uvarint raw_len ‖ zstd frame`
+/// framed as every section.
+fn put_compressed(out: &mut Vec<u8>, body: &[u8]) -> Result<(), Error> {
+    let mut stored = Vec::with_capacity(body.len() / 4 + 16);
+    put_uvarint(&mut stored, body.len() as u64);
+    let compressed = zstd::bulk::compress(body, LEVEL)
+        .map_err(|e| Error::InvalidOptions(format!("compressing an index section: {e}")))?;
+    stored.extend_from_slice(&compressed);
+    put_section(out, &stored)
+}
+
+/// The body of a version 2 section (`stored`, at file offset `at`),
+/// decompressed. Grows the output only as data decompresses, so a
+/// damaged length cannot make it allocate much.
+fn decompress(stored: &[u8], at: u64) -> Result<Vec<u8>, Fault> {
+    use std::io::Read;
+    let bad = |reason| Fault { offset: at, reason };
+    let mut pos = 0;
+    let raw_len = crate::chunk::bstream::read_uvarint(stored, &mut pos)
+        .filter(|&l| l <= u64::from(u32::MAX))
+        .ok_or(bad("bad compressed section length"))?;
+    let mut out = Vec::new();
+    zstd::stream::read::Decoder::new(&stored[pos..])
+        .map_err(|_| bad("section does not decompress"))?
+        .take(raw_len + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| bad("section does not decompress"))?;
+    if out.len() as u64 != raw_len {
+        return Err(bad("section decompresses to another size"));
+    }
+    Ok(out)
+}
+
 /// Encodes an index whose series name their labels by symbol number.
 pub(crate) fn encode_ids(symbols: &[&str], series: &[IndexSeries]) -> Result<Vec<u8>, Error> {
+    encode_version(symbols, series, VERSION)
+}
+
+/// Encodes an index in `version` 1 (stored sections, for tests) or 2.
+fn encode_version(symbols: &[&str], series: &[IndexSeries], version: u8) -> Result<Vec<u8>, Error> {
+    let put_compressed = |out: &mut Vec<u8>, body: &[u8]| match version {
+        1 => put_section(out, body),
+        _ => put_compressed(out, body),
+    };
     let mut out = MAGIC.to_vec();
-    out.push(VERSION);
+    out.push(version);
     let mut toc = Vec::with_capacity(TOC_LEN);
 
     let mut body = Vec::new();
@@ -104,7 +150,7 @@ pub(crate) fn encode_ids(symbols: &[&str], series: &[IndexSeries]) -> Result<Vec
         prev = s;
     }
     toc.extend_from_slice(&(out.len() as u64).to_le_bytes());
-    put_section(&mut out, &body)?;
+    put_compressed(&mut out, &body)?;
 
     body.clear();
     let base = series
@@ -135,7 +181,7 @@ pub(crate) fn encode_ids(symbols: &[&str], series: &[IndexSeries]) -> Result<Vec
         }
     }
     toc.extend_from_slice(&(out.len() as u64).to_le_bytes());
-    put_section(&mut out, &body)?;
+    put_compressed(&mut out, &body)?;
 
     body.clear();
     put_uvarint(&mut body, postings.len() as u64);
@@ -150,7 +196,7 @@ pub(crate) fn encode_ids(symbols: &[&str], series: &[IndexSeries]) -> Result<Vec
         }
     }
     toc.extend_from_slice(&(out.len() as u64).to_le_bytes());
-    put_section(&mut out, &body)?;
+    put_compressed(&mut out, &body)?;
 
     let crc = crc32c::crc32c(&toc);
     out.extend_from_slice(&toc);
@@ -165,7 +211,8 @@ impl Index {
         if bytes.len() < 5 + TOC_LEN || bytes[..4] != MAGIC {
             return Err(whole.fault("not an index file (bad magic or too short)"));
         }
-        if bytes[4] != VERSION {
+        let version = bytes[4];
+        if version != 1 && version != VERSION {
             return Err(Fault {
                 offset: 4,
                 reason: "unknown index version",
@@ -180,7 +227,10 @@ impl Index {
                 reason: "table of contents checksum mismatch",
             });
         }
-        let section = |i: usize, what| -> Result<Cursor<'_>, Fault> {
+        // Section bodies: borrowed in version 1, decompressed in 2
+        // (where fault offsets are the section's plus the position in the
+        // decompressed body).
+        let section = |i: usize, what| -> Result<(std::borrow::Cow<'_, [u8]>, u64), Fault> {
             let at = usize::try_from(offsets[i])
                 .ok()
                 .filter(|&o| o >= 5 && o < toc_at)
@@ -188,12 +238,19 @@ impl Index {
                     offset: toc_at as u64,
                     reason: "table of contents points outside the file",
                 })?;
-            Cursor::new(&bytes[at..toc_at], at as u64).section(what)
+            let body = Cursor::new(&bytes[at..toc_at], at as u64).section(what)?;
+            let (stored, base) = (body.rest(), body.offset());
+            if version == 1 {
+                return Ok((stored.into(), base));
+            }
+            Ok((decompress(stored, base)?.into(), base))
         };
-        let symbols = decode_symbols(section(0, "symbols section")?)?;
-        let series = decode_series(section(1, "series section")?, symbols.len())?;
+        let (body, base) = section(0, "symbols section")?;
+        let symbols = decode_symbols(Cursor::new(&body, base))?;
+        let (body, base) = section(1, "series section")?;
+        let series = decode_series(Cursor::new(&body, base), symbols.len())?;
         let (postings, postings_fault) = match section(2, "postings section")
-            .and_then(|c| decode_postings(c, &symbols, &series))
+            .and_then(|(body, base)| decode_postings(Cursor::new(&body, base), &symbols, &series))
         {
             Ok(p) => (p, None),
             Err(f) => (postings_from_series(&symbols, &series), Some(f)),
@@ -430,6 +487,19 @@ mod tests {
         assert_eq!(idx.postings.get("job", "api"), [0]);
         assert_eq!(idx.postings.get("__name__", "up"), [0, 1]);
         assert!(idx.postings_fault.is_none());
+    }
+
+    #[test]
+    fn version_1_indexes_are_read() {
+        let v2 = Index::decode(&sample_index()).unwrap();
+        let symbols: Vec<&str> = v2.symbols.iter().map(|s| &**s).collect();
+        let v1 = encode_version(&symbols, &v2.series, 1).unwrap();
+        assert_eq!(v1[4], 1);
+        let back = Index::decode(&v1).unwrap();
+        assert_eq!(back.series, v2.series);
+        assert_eq!(back.symbols, v2.symbols);
+        assert_eq!(back.postings.get("job", "web"), [1]);
+        assert!(back.postings_fault.is_none());
     }
 
     #[test]

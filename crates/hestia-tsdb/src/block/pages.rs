@@ -13,6 +13,14 @@ use std::sync::Arc;
 use super::bytes::{Cursor, Fault};
 use super::chunks::{read_at_most, ChunkRef, HEADER_LEN, MAGIC, MAX_CHUNK_LEN};
 use crate::chunk::bstream::{put_uvarint, read_uvarint};
+use crate::chunk::relative;
+
+/// The first byte of a relative record: a chunk stored in a page as the
+/// differences from an earlier chunk of the same page (no chunk encoding
+/// starts with it). Followed by the uvarint distance back, in bytes,
+/// from the record's length prefix to the base chunk's, then the
+/// difference column.
+pub(crate) const RELATIVE_RECORD: u8 = 0x84;
 
 /// The version byte of paged chunk files.
 pub const VERSION: u8 = 2;
@@ -191,10 +199,64 @@ pub(crate) fn chunk_in_page(raw: &[u8], in_page: usize, loc: PageLoc) -> Result<
     c.bytes(len as usize, "chunk runs past the end of its page")
 }
 
-/// The last page a reader decompressed, to serve the next chunk from.
+/// The chunk at reference offset `offset` (in page `raw`, found at
+/// `loc`) into `out`: its stored bytes, or for a relative record the
+/// [`Relative`](crate::Encoding::Relative) chunk of its base and
+/// differences. `page(p)` gives decompressed page `p` of the same file
+/// (the base may be in the page before).
+pub(crate) fn resolve(
+    raw: &[u8],
+    offset: u32,
+    shift: u8,
+    loc: PageLoc,
+    mut page: impl FnMut(u32) -> Result<Arc<Vec<u8>>, Fault>,
+    out: &mut Vec<u8>,
+) -> Result<(), Fault> {
+    let mask = (1u32 << shift) - 1;
+    let chunk = chunk_in_page(raw, (offset & mask) as usize, loc)?;
+    if chunk.first() != Some(&RELATIVE_RECORD) {
+        out.clear();
+        out.extend_from_slice(chunk);
+        return Ok(());
+    }
+    let bad = |reason| Fault {
+        offset: loc.offset,
+        reason,
+    };
+    let mut pos = 1;
+    let back = read_uvarint(chunk, &mut pos).ok_or(bad("bad relative record"))?;
+    let base_at = u64::from(offset)
+        .checked_sub(back)
+        .filter(|_| back > 0)
+        .ok_or(bad("relative record refers before the file"))? as u32;
+    let own_page = offset >> shift;
+    let base_page = base_at >> shift;
+    let other;
+    let base_raw: &[u8] = if base_page == own_page {
+        raw
+    } else if base_page + 1 == own_page {
+        other = page(base_page)?;
+        &other
+    } else {
+        return Err(bad("relative record refers too far back"));
+    };
+    let base = chunk_in_page(base_raw, (base_at & mask) as usize, loc)?;
+    if base.first() == Some(&RELATIVE_RECORD) {
+        return Err(bad("relative record refers to another record"));
+    }
+    relative::compose(base, &chunk[pos..], out);
+    Ok(())
+}
+
+/// A decompressed page: file number, page number, bytes.
+type CachedPage = (u32, u32, Arc<Vec<u8>>);
+
+/// The pages a reader decompressed last (two: a relative chunk's base
+/// may be in the page before), to serve the next chunks from.
 #[derive(Debug, Default, Clone)]
 pub struct PageCache {
-    page: Option<(u32, u32, Arc<Vec<u8>>)>,
+    /// The most recently used first.
+    pages: [Option<CachedPage>; 2],
 }
 
 impl PageCache {
@@ -235,7 +297,6 @@ impl PagedFile {
         cache: &mut PageCache,
     ) -> Result<(), Fault> {
         let page = r.offset() >> self.shift;
-        let in_page = (r.offset() & ((1u32 << self.shift) - 1)) as usize;
         let loc = match self.pages.get(page as usize) {
             Some(&loc) => loc,
             None => {
@@ -245,30 +306,62 @@ impl PagedFile {
                 }))
             }
         };
-        let raw = match &cache.page {
-            Some((f, p, raw)) if *f == n && *p == page => Arc::clone(raw),
-            _ => {
-                let mut bytes = vec![0; loc.len as usize];
-                let got = read_at_most(&self.file, &mut bytes, loc.offset).map_err(|_| Fault {
-                    offset: loc.offset,
-                    reason: "read failed",
-                })?;
-                bytes.truncate(got);
-                let raw = Arc::new(decode_page(&bytes, loc, self.shift)?);
-                cache.page = Some((n, page, Arc::clone(&raw)));
-                raw
+        let raw = self.page(n, page, loc, cache)?;
+        resolve(
+            &raw,
+            r.offset(),
+            self.shift,
+            loc,
+            |p| self.page_at(n, p, cache),
+            buf,
+        )
+    }
+
+    /// Decompressed page `p` of this file (number `n`).
+    fn page_at(&self, n: u32, p: u32, cache: &mut PageCache) -> Result<Arc<Vec<u8>>, Fault> {
+        let loc = *self.pages.get(p as usize).ok_or(Fault {
+            offset: 0,
+            reason: "reference to a page beyond the file",
+        })?;
+        self.page(n, p, loc, cache)
+    }
+
+    /// Decompressed page `page` (at `loc`) of this file (number `n`),
+    /// from `cache` or read.
+    fn page(
+        &self,
+        n: u32,
+        page: u32,
+        loc: PageLoc,
+        cache: &mut PageCache,
+    ) -> Result<Arc<Vec<u8>>, Fault> {
+        let hit = cache
+            .pages
+            .iter()
+            .position(|e| matches!(e, Some((f, p, _)) if *f == n && *p == page));
+        if let Some(i) = hit {
+            cache.pages.swap(0, i);
+            if let Some((_, _, raw)) = &cache.pages[0] {
+                return Ok(Arc::clone(raw));
             }
-        };
-        let chunk = chunk_in_page(&raw, in_page, loc)?;
-        buf.clear();
-        buf.extend_from_slice(chunk);
-        Ok(())
+        }
+        let mut bytes = vec![0; loc.len as usize];
+        let got = read_at_most(&self.file, &mut bytes, loc.offset).map_err(|_| Fault {
+            offset: loc.offset,
+            reason: "read failed",
+        })?;
+        bytes.truncate(got);
+        let raw = Arc::new(decode_page(&bytes, loc, self.shift)?);
+        cache.pages.swap(0, 1);
+        cache.pages[0] = Some((n, page, Arc::clone(&raw)));
+        Ok(raw)
     }
 }
 
 /// Walks a whole paged chunk file held in memory: every chunk of every
 /// intact page with its reference offset, up to the first damage, and
-/// the damage if any (for the fuzz target and tests).
+/// the damage if any (for the fuzz target and tests). Relative records
+/// come as stored; one whose base cannot be found is damage.
 pub(crate) fn scan_paged(bytes: &[u8]) -> (Vec<(u32, Vec<u8>)>, Option<Fault>) {
     let mut out = Vec::new();
     if let Err(f) = super::chunks::check_header(bytes) {
@@ -292,10 +385,12 @@ pub(crate) fn scan_paged(bytes: &[u8]) -> (Vec<(u32, Vec<u8>)>, Option<Fault>) {
         let reason = "more pages than references can address";
         return (out, Some(Fault { offset: 0, reason }));
     }
+    let mut scratch = Vec::new();
+    let mut previous: Option<Arc<Vec<u8>>> = None;
     for (p, loc) in pages.iter().enumerate() {
         let page = &bytes[loc.offset as usize..(loc.offset + loc.len) as usize];
         let raw = match decode_page(page, *loc, shift) {
-            Ok(raw) => raw,
+            Ok(raw) => Arc::new(raw),
             Err(f) => return (out, Some(f)),
         };
         let mut pos = 0;
@@ -305,6 +400,18 @@ pub(crate) fn scan_paged(bytes: &[u8]) -> (Vec<(u32, Vec<u8>)>, Option<Fault>) {
                 Ok(c) => c,
                 Err(f) => return (out, Some(f)),
             };
+            if chunk.first() == Some(&RELATIVE_RECORD) && in_page < 1 << shift {
+                let offset = ((p as u32) << shift) | in_page as u32;
+                let before = |_| {
+                    previous.clone().ok_or(Fault {
+                        offset: loc.offset,
+                        reason: "relative record refers before the file",
+                    })
+                };
+                if let Err(f) = resolve(&raw, offset, shift, *loc, before, &mut scratch) {
+                    return (out, Some(f));
+                }
+            }
             pos += crate::chunk::bstream::uvarint_len(chunk.len() as u64) + chunk.len();
             if in_page >= 1 << shift {
                 let reason = "chunk starts past the page's addressable part";
@@ -318,6 +425,7 @@ pub(crate) fn scan_paged(bytes: &[u8]) -> (Vec<(u32, Vec<u8>)>, Option<Fault>) {
             }
             out.push((((p as u32) << shift) | in_page as u32, chunk.to_vec()));
         }
+        previous = Some(raw);
     }
     (out, fault)
 }

@@ -124,7 +124,9 @@ impl BlockWriter {
         let mut metas = Vec::new();
         for part in samples.chunks(self.opts.max_chunk_samples) {
             let chunk = Chunk::encode(Encoding::Packed, part)?;
-            let r = self.chunks.write(chunk.as_bytes())?;
+            let r = self
+                .chunks
+                .write_keyed(chunk.as_bytes(), Some(base_key(labels)))?;
             metas.push(ChunkMeta {
                 r,
                 min_t: part[0].t,
@@ -159,7 +161,9 @@ impl BlockWriter {
         }
         let mut metas = Vec::with_capacity(chunks.len());
         for c in chunks {
-            let r = self.chunks.write(c.chunk.as_bytes())?;
+            let r = self
+                .chunks
+                .write_keyed(c.chunk.as_bytes(), Some(base_key(labels)))?;
             metas.push(ChunkMeta {
                 r,
                 min_t: c.min_t,
@@ -247,6 +251,19 @@ impl BlockWriter {
         }
         Ok(Some(meta))
     }
+}
+
+/// The key under which chunk files store chunks relative to each other:
+/// a hash of the labels but `le`, shared by the buckets of a histogram.
+fn base_key(labels: &Labels) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for (name, value) in labels.iter().filter(|(n, _)| *n != "le") {
+        h.update(name.as_bytes());
+        h.update(&[0xff]);
+        h.update(value.as_bytes());
+        h.update(&[0xff]);
+    }
+    h.digest()
 }
 
 /// A source's failure while a block is written from it.

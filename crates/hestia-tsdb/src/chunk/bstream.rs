@@ -200,6 +200,32 @@ impl<'a> BitReader<'a> {
         Some(shl(hi, lo_n) | lo)
     }
 
+    /// Reads a unary code: zeros ended by a one. Returns the number of
+    /// zeros, `None` if there are more than `max` (at most 56) or the
+    /// data ends first.
+    #[inline]
+    pub(crate) fn read_unary(&mut self, max: u32) -> Option<u32> {
+        debug_assert!(max <= 56);
+        if self.avail <= max {
+            self.refill();
+        }
+        // Bits below `avail` are zero or the genuine next bits, so a one
+        // found among the loaded bits ends the code.
+        let zeros = self.buf.leading_zeros();
+        if zeros >= self.avail || zeros > max {
+            return None;
+        }
+        self.buf <<= zeros;
+        self.buf = shl(self.buf, 1);
+        self.avail -= zeros + 1;
+        Some(zeros)
+    }
+
+    /// How many bits of the data have been read.
+    pub(crate) fn bits_read(&self) -> usize {
+        self.pos * 8 - self.avail as usize
+    }
+
     /// Reads an unsigned LEB128 varint of eight-bit groups.
     pub(crate) fn read_uvarint(&mut self) -> Option<u64> {
         decode_uvarint(|| self.read_bits(8).map(|b| b as u8))

@@ -5,16 +5,58 @@
 //! regular scrape interval, a constant gauge, an idle counter) costs two
 //! bytes per frame. Residuals are divided by their greatest common divisor
 //! first (memory sizes in whole pages, counters stepping by 1000).
+//!
+//! Columns of the current packed encoding ([`Frames::Rice`]) choose
+//! their frame size (16 to 1 024 values) and may also store a frame
+//! Golomb-Rice coded (residuals minus the frame's median, zigzagged, as a
+//! unary quotient and `k` remainder bits: skewed residuals, outliers) or
+//! sparse (Rice-coded runs of the median and the values between them:
+//! mostly idle counters). The encoder keeps the shortest layout, frame
+//! by frame.
 
 use super::bstream::{
     put_uvarint, read_uvarint, unzigzag, uvarint_len, zigzag, BitReader, BitWriter,
 };
 
-/// Values per bit-packed frame.
+/// Values per frame: always in the first packed encoding, the default
+/// in the current one.
 pub(crate) const FRAME: usize = 128;
+
+/// Frame sizes of the current packed encoding, by the code in bits 2–3
+/// of the order byte.
+const FRAME_SIZES: [usize; 8] = [FRAME, 64, 256, 512, 32, 1024, 16, 48];
+
+/// The largest frame: every frame takes at least two bytes, so a column
+/// of `len` bytes holds at most `len / 2 * MAX_FRAME` values.
+pub(crate) const MAX_FRAME: usize = 1024;
 
 /// The highest difference order.
 const MAX_ORDER: u8 = 2;
+
+/// The largest unary quotient of a Rice-coded value: a frame whose
+/// values would need more is bit-packed instead, and a decoder refuses
+/// longer runs of zeros.
+const MAX_QUOTIENT: u64 = 48;
+
+/// The width byte of a Rice-coded frame has this bit set; the low six
+/// bits are `k`.
+const RICE_FLAG: u8 = 0x80;
+/// The width byte of a sparse frame has these two bits set; the low six
+/// bits are the Rice parameter of its runs, a second byte that of its
+/// exceptions.
+const SPARSE_FLAG: u8 = 0xc0;
+/// In the second byte of a sparse frame: the values other than the base
+/// are all above it.
+const ABOVE_FLAG: u8 = 0x40;
+
+/// Which frame layouts a column may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Frames {
+    /// Bit-packed frames only (the first packed encoding).
+    Packed,
+    /// Bit-packed or Golomb-Rice coded, frame by frame.
+    Rice,
+}
 
 /// The values stored raw before the residuals: the first value, and for
 /// order 2 also the first delta.
@@ -49,14 +91,149 @@ fn frame_shape(frame: &[i64]) -> (i64, u32) {
     (min, 64 - span.leading_zeros())
 }
 
-fn packed_len(residuals: &[i64]) -> usize {
-    residuals
-        .chunks(FRAME)
-        .map(|f| {
-            let (min, width) = frame_shape(f);
-            uvarint_len(zigzag(min)) + 1 + (f.len() * width as usize).div_ceil(8)
+/// How one frame is stored.
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// Offsets from `base` at a fixed bit width.
+    Packed { base: i64, width: u32 },
+    /// Zigzagged differences from `base` (the median), Rice-coded with
+    /// parameter `k`.
+    Rice { base: i64, k: u32 },
+    /// Runs of `base` (the median) Rice-coded with parameter `run`, each
+    /// but a final one followed by the value after it, Rice-coded with
+    /// parameter `exc`: `r − base − 1` if `above` (every such value is
+    /// above the base, as an idle counter's increments), otherwise
+    /// `zigzag(r − base) − 1`. For mostly idle counters.
+    Sparse {
+        base: i64,
+        run: u32,
+        exc: u32,
+        above: bool,
+    },
+}
+
+/// The runs of `base` before each other value (and the final run, if
+/// any), those values coded as [`Layout::Sparse`] says, and whether they
+/// are all above the base.
+fn runs(frame: &[i64], base: i64) -> (Vec<u64>, Vec<u64>, bool) {
+    let (mut runs, mut exceptions, mut run) = (Vec::new(), Vec::new(), 0u64);
+    let above = frame.iter().all(|&r| r >= base);
+    for &r in frame {
+        if r == base {
+            run += 1;
+        } else {
+            runs.push(run);
+            exceptions.push(if above {
+                (r.wrapping_sub(base) as u64).wrapping_sub(1)
+            } else {
+                zigzag(r.wrapping_sub(base)) - 1
+            });
+            run = 0;
+        }
+    }
+    if run > 0 {
+        runs.push(run);
+    }
+    (runs, exceptions, above)
+}
+
+/// The best Rice parameter for `values` and the bits they then take, or
+/// `None` if no parameter near the mean keeps quotients in bounds.
+fn best_rice(values: &[u64]) -> Option<(u32, u64)> {
+    if values.is_empty() {
+        return Some((0, 0));
+    }
+    let mean = values.iter().map(|&v| u128::from(v)).sum::<u128>() / values.len() as u128;
+    let guess = 127u32.saturating_sub((mean | 1).leading_zeros());
+    (guess.saturating_sub(2)..=(guess + 1).min(63))
+        .filter_map(|k| {
+            let mut bits = 0u64;
+            for &v in values {
+                let q = v >> k;
+                if q > MAX_QUOTIENT {
+                    return None;
+                }
+                bits += q + 1 + u64::from(k);
+            }
+            Some((k, bits))
         })
-        .sum()
+        .min_by_key(|c| c.1)
+}
+
+/// The median of a frame.
+fn median(frame: &[i64]) -> i64 {
+    let mut sorted = frame.to_vec();
+    let mid = sorted.len() / 2;
+    *sorted.select_nth_unstable(mid).1
+}
+
+/// The bits of `frame` Rice-coded around `base` with parameter `k`, or
+/// `None` if a quotient would exceed [`MAX_QUOTIENT`].
+fn rice_bits(frame: &[i64], base: i64, k: u32) -> Option<u64> {
+    let mut bits = 0u64;
+    for &r in frame {
+        let q = zigzag(r.wrapping_sub(base)) >> k;
+        if q > MAX_QUOTIENT {
+            return None;
+        }
+        bits += q + 1 + u64::from(k);
+    }
+    Some(bits)
+}
+
+/// The shorter layout of `frame` and its length in bytes, header
+/// included.
+fn layout(frame: &[i64], frames: Frames) -> (Layout, usize) {
+    let (min, width) = frame_shape(frame);
+    let packed = (
+        Layout::Packed { base: min, width },
+        uvarint_len(zigzag(min)) + 1 + (frame.len() * width as usize).div_ceil(8),
+    );
+    if frames == Frames::Packed || width == 0 {
+        return packed;
+    }
+    let base = median(frame);
+    // The best k is near log2 of the mean zigzagged difference; try
+    // its neighbours.
+    let mean = frame
+        .iter()
+        .map(|&r| zigzag(r.wrapping_sub(base)) as u128)
+        .sum::<u128>()
+        / frame.len() as u128;
+    let guess = 127u32.saturating_sub((mean | 1).leading_zeros());
+    let mut best = packed;
+    for k in guess.saturating_sub(2)..=(guess + 1).min(63) {
+        if let Some(bits) = rice_bits(frame, base, k) {
+            let len = uvarint_len(zigzag(base)) + 1 + bits.div_ceil(8) as usize;
+            if len < best.1 {
+                best = (Layout::Rice { base, k }, len);
+            }
+        }
+    }
+    // Runs pay only where the median is common.
+    if frame.iter().filter(|&&r| r == base).count() * 8 < frame.len() {
+        return best;
+    }
+    let (run_lens, exceptions, above) = runs(frame, base);
+    if let (Some((run, a)), Some((exc, b))) = (best_rice(&run_lens), best_rice(&exceptions)) {
+        let len = uvarint_len(zigzag(base)) + 2 + (a + b).div_ceil(8) as usize;
+        if len < best.1 {
+            best = (
+                Layout::Sparse {
+                    base,
+                    run,
+                    exc,
+                    above,
+                },
+                len,
+            );
+        }
+    }
+    best
+}
+
+fn packed_len(residuals: &[i64], frames: Frames, size: usize) -> usize {
+    residuals.chunks(size).map(|f| layout(f, frames).1).sum()
 }
 
 /// The greatest common divisor of the residuals (1 when there is none
@@ -79,8 +256,9 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
     a
 }
 
-/// Appends `values` to `out` in the order that packs smallest.
-pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>) {
+/// Appends `values` to `out` in the order that packs smallest, using
+/// the frame layouts `frames` allows.
+pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>, frames: Frames) {
     let mut scratch = Vec::with_capacity(values.len());
     let mut best = (usize::MAX, 0);
     for order in 0..=MAX_ORDER {
@@ -90,27 +268,79 @@ pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>) {
             .map(|h| uvarint_len(zigzag(h)))
             .sum::<usize>()
             + uvarint_len(divisor)
-            + packed_len(&scratch);
+            + packed_len(&scratch, frames, FRAME);
         if len < best.0 {
             best = (len, order);
         }
     }
+    // The order is chosen by the bit-packed size (quick to compute).
     let order = best.1;
-    out.push(order);
+    residuals(values, order, &mut scratch);
+    let divisor = divide(&mut scratch);
+    if frames != Frames::Packed {
+        best.0 = packed_len(&scratch, frames, FRAME);
+    }
+    // Then the frame size, for the best order only: bigger frames save
+    // headers where the residuals are alike throughout, smaller ones
+    // follow a changing spread.
+    let mut size = (best.0, 0);
+    if frames == Frames::Rice && scratch.len() > 64 {
+        for code in [3, 4, 5] {
+            let len = packed_len(&scratch, frames, FRAME_SIZES[code]);
+            if len < size.0 {
+                size = (len, code);
+            }
+        }
+    }
+    out.push(order | (size.1 as u8) << 2);
     for h in heads(values, order) {
         put_uvarint(out, zigzag(h));
     }
-    residuals(values, order, &mut scratch);
-    put_uvarint(out, divide(&mut scratch));
-    for frame in scratch.chunks(FRAME) {
-        let (min, width) = frame_shape(frame);
-        put_uvarint(out, zigzag(min));
-        out.push(width as u8);
-        let mut w = BitWriter::from_bytes(std::mem::take(out));
-        for &r in frame {
-            w.write_bits(r.wrapping_sub(min) as u64, width);
+    put_uvarint(out, divisor);
+    for frame in scratch.chunks(FRAME_SIZES[size.1]) {
+        match layout(frame, frames).0 {
+            Layout::Packed { base, width } => {
+                put_uvarint(out, zigzag(base));
+                out.push(width as u8);
+                let mut w = BitWriter::from_bytes(std::mem::take(out));
+                for &r in frame {
+                    w.write_bits(r.wrapping_sub(base) as u64, width);
+                }
+                *out = w.into_bytes();
+            }
+            Layout::Rice { base, k } => {
+                put_uvarint(out, zigzag(base));
+                out.push(RICE_FLAG | k as u8);
+                let mut w = BitWriter::from_bytes(std::mem::take(out));
+                for &r in frame {
+                    let z = zigzag(r.wrapping_sub(base));
+                    w.write_bits(1, (z >> k) as u32 + 1);
+                    w.write_bits(z, k);
+                }
+                *out = w.into_bytes();
+            }
+            Layout::Sparse {
+                base,
+                run,
+                exc,
+                above,
+            } => {
+                put_uvarint(out, zigzag(base));
+                let exc_byte = exc as u8 | if above { ABOVE_FLAG } else { 0 };
+                out.extend_from_slice(&[SPARSE_FLAG | run as u8, exc_byte]);
+                let mut w = BitWriter::from_bytes(std::mem::take(out));
+                let (run_lens, exceptions, _) = runs(frame, base);
+                for (i, &n) in run_lens.iter().enumerate() {
+                    w.write_bits(1, (n >> run) as u32 + 1);
+                    w.write_bits(n, run);
+                    if let Some(&e) = exceptions.get(i) {
+                        w.write_bits(1, (e >> exc) as u32 + 1);
+                        w.write_bits(e, exc);
+                    }
+                }
+                *out = w.into_bytes();
+            }
         }
-        *out = w.into_bytes();
     }
 }
 
@@ -122,6 +352,8 @@ pub(crate) struct ColumnDecoder<'a> {
     n: usize,
     index: usize,
     order: u8,
+    /// Values per frame.
+    size: usize,
     /// Residuals are stored divided by this; read after the heads.
     divisor: Option<i64>,
     prev: i64,
@@ -129,16 +361,38 @@ pub(crate) struct ColumnDecoder<'a> {
     frame_left: usize,
     base: i64,
     width: u32,
+    /// Whether Rice-coded frames are allowed, and whether the current
+    /// frame is one (its `k` is `width`).
+    frames: Frames,
+    kind: Kind,
+    /// In a sparse frame: the Rice parameter of exceptions, the base
+    /// values left before the next exception, and whether one follows.
+    exc: u32,
+    above: bool,
+    run_left: u64,
+    exception: bool,
     bits: BitReader<'a>,
 }
 
+/// How the frame being decoded is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Packed,
+    Rice,
+    Sparse,
+}
+
 impl<'a> ColumnDecoder<'a> {
-    /// Reads the column header of `n` values at the start of `data`.
-    pub(crate) fn new(data: &'a [u8], n: usize) -> Result<Self, &'static str> {
-        let order = match data.first() {
-            None if n == 0 => 0,
+    /// Reads the column header of `n` values at the start of `data`,
+    /// whose frames may be laid out as `frames` allows.
+    pub(crate) fn new(data: &'a [u8], n: usize, frames: Frames) -> Result<Self, &'static str> {
+        let (order, size) = match data.first() {
+            None if n == 0 => (0, FRAME),
             None => return Err("column ends before its order byte"),
-            Some(&o) if o <= MAX_ORDER => o,
+            Some(&o) if o <= MAX_ORDER => (o, FRAME),
+            Some(&o) if frames == Frames::Rice && o < 32 && o & 3 <= MAX_ORDER => {
+                (o & 3, FRAME_SIZES[usize::from(o >> 2)])
+            }
             Some(_) => return Err("column has an unknown difference order"),
         };
         Ok(ColumnDecoder {
@@ -147,12 +401,19 @@ impl<'a> ColumnDecoder<'a> {
             n,
             index: 0,
             order,
+            size,
             divisor: None,
             prev: 0,
             delta: 0,
             frame_left: 0,
             base: 0,
             width: 0,
+            frames,
+            kind: Kind::Packed,
+            exc: 0,
+            above: false,
+            run_left: 0,
+            exception: false,
             bits: BitReader::new(&[]),
         })
     }
@@ -176,30 +437,99 @@ impl<'a> ColumnDecoder<'a> {
             }
         };
         if self.frame_left == 0 {
+            if self.kind != Kind::Packed {
+                // A coded frame's length shows only once read: continue
+                // at the byte after its last bit.
+                self.pos += self.bits.bits_read().div_ceil(8);
+            }
             self.base = self.varint()?;
             let width = *self
                 .data
                 .get(self.pos)
                 .ok_or("column ends inside a frame header")?;
-            if width > 64 {
-                return Err("frame bit width exceeds 64");
-            }
-            self.width = width as u32;
             self.pos += 1;
             let heads = (self.order as usize).min(self.n);
-            let left = (self.n - heads - (self.index - heads)).min(FRAME);
-            let len = (left * self.width as usize).div_ceil(8);
-            let body = self
-                .data
-                .get(self.pos..self.pos + len)
-                .ok_or("column ends inside a frame")?;
-            self.bits = BitReader::new(body);
-            self.pos += len;
+            let left = (self.n - heads - (self.index - heads)).min(self.size);
+            self.kind = match width {
+                0..=64 => Kind::Packed,
+                _ if self.frames == Frames::Packed => return Err("frame bit width exceeds 64"),
+                0x80..=0xbf => Kind::Rice,
+                0xc0..=0xff => Kind::Sparse,
+                _ => return Err("frame bit width exceeds 64"),
+            };
+            if self.kind != Kind::Packed {
+                self.width = u32::from(width & 0x3f);
+                if self.kind == Kind::Sparse {
+                    let exc = *self
+                        .data
+                        .get(self.pos)
+                        .ok_or("column ends inside a frame header")?;
+                    if exc & 0x80 != 0 {
+                        return Err("bad Rice parameter in frame");
+                    }
+                    self.exc = u32::from(exc & 0x3f);
+                    self.above = exc & ABOVE_FLAG != 0;
+                    self.pos += 1;
+                    (self.run_left, self.exception) = (0, false);
+                }
+                self.bits = BitReader::new(&self.data[self.pos..]);
+            } else {
+                if width > 64 {
+                    return Err("frame bit width exceeds 64");
+                }
+                self.width = width as u32;
+                let len = (left * self.width as usize).div_ceil(8);
+                let body = self
+                    .data
+                    .get(self.pos..self.pos + len)
+                    .ok_or("column ends inside a frame")?;
+                self.bits = BitReader::new(body);
+                self.pos += len;
+            }
             self.frame_left = left;
         }
         self.frame_left -= 1;
-        let offset = self.bits.read_bits(self.width).ok_or("frame too short")?;
-        Ok(self.base.wrapping_add(offset as i64).wrapping_mul(divisor))
+        let offset = match self.kind {
+            Kind::Packed => self.bits.read_bits(self.width).ok_or("frame too short")? as i64,
+            Kind::Rice => unzigzag(self.rice(self.width)?),
+            Kind::Sparse => {
+                if self.run_left == 0 && !self.exception {
+                    // A new run: the values left in the frame (this one
+                    // included) are the most it may cover; covering them
+                    // all ends the frame without an exception.
+                    let left = self.frame_left as u64 + 1;
+                    let run = self.rice(self.width)?;
+                    if run > left {
+                        return Err("run past the end of its frame");
+                    }
+                    (self.run_left, self.exception) = (run, run < left);
+                }
+                if self.run_left > 0 {
+                    self.run_left -= 1;
+                    0
+                } else {
+                    self.exception = false;
+                    let e = self.rice(self.exc)?.wrapping_add(1);
+                    if self.above {
+                        e as i64
+                    } else {
+                        unzigzag(e)
+                    }
+                }
+            }
+        };
+        Ok(self.base.wrapping_add(offset).wrapping_mul(divisor))
+    }
+
+    /// A Rice code with parameter `k` of the current frame.
+    #[inline]
+    fn rice(&mut self, k: u32) -> Result<u64, &'static str> {
+        let q = self
+            .bits
+            .read_unary(MAX_QUOTIENT as u32)
+            .ok_or("bad Rice code in frame")?;
+        let rem = self.bits.read_bits(k).ok_or("frame too short")?;
+        Ok((u64::from(q) << k) | rem)
     }
 
     /// The next value, `None` after `n`.
@@ -233,7 +563,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn decode(data: &[u8], n: usize) -> Result<Vec<i64>, &'static str> {
-        let mut d = ColumnDecoder::new(data, n)?;
+        let mut d = ColumnDecoder::new(data, n, Frames::Rice)?;
         let mut out = Vec::new();
         while let Some(v) = d.next()? {
             out.push(v);
@@ -246,11 +576,79 @@ mod tests {
         fn round_trips(values in prop_oneof![
             proptest::collection::vec(any::<i64>(), 0..400),
             proptest::collection::vec(-3i64..3, 0..400),
+            proptest::collection::vec(prop_oneof![12 => Just(0i64), 1 => -5i64..100, 1 => any::<i64>()], 0..1500),
+            proptest::collection::vec(prop_oneof![12 => Just(7i64), 1 => 8i64..100], 0..1500),
             (any::<i64>(), 0i64..1_000_000, 0usize..400).prop_map(|(s, d, n)| (0..n as i64).map(|i| s.wrapping_add(i * d)).collect()),
         ]) {
+            for frames in [Frames::Packed, Frames::Rice] {
+                let mut out = Vec::new();
+                encode(&values, &mut out, frames);
+                prop_assert_eq!(decode(&out, values.len()), Ok(values.clone()));
+            }
+        }
+    }
+
+    #[test]
+    fn coded_frames_and_sizes_only_in_the_current_encoding() {
+        let mut rng = crate::workload::Rng::new(9);
+        // Skewed residuals: Rice frames.
+        let skewed: Vec<i64> = (0..1000)
+            .map(|_| {
+                if rng.range(0, 20) == 0 {
+                    rng.range(0, 200)
+                } else {
+                    rng.range(0, 3)
+                }
+            })
+            .collect();
+        let mut rice = Vec::new();
+        encode(&skewed, &mut rice, Frames::Rice);
+        let mut packed = Vec::new();
+        encode(&skewed, &mut packed, Frames::Packed);
+        assert!(
+            rice.len() < packed.len(),
+            "{} vs {}",
+            rice.len(),
+            packed.len()
+        );
+        assert_eq!(packed[0], 0, "first encoding: order 0, frames of 128");
+        let decode_as = |data: &[u8], frames| -> Result<Vec<i64>, &'static str> {
+            let mut d = ColumnDecoder::new(data, skewed.len(), frames)?;
             let mut out = Vec::new();
-            encode(&values, &mut out);
-            prop_assert_eq!(decode(&out, values.len()), Ok(values));
+            while let Some(v) = d.next()? {
+                out.push(v);
+            }
+            Ok(out)
+        };
+        assert_eq!(decode_as(&rice, Frames::Rice), Ok(skewed.clone()));
+        assert_eq!(decode_as(&packed, Frames::Packed), Ok(skewed.clone()));
+        assert!(
+            decode_as(&rice, Frames::Packed).is_err(),
+            "Rice frames in a v1 column"
+        );
+        // (order byte, accepted by v1, accepted by the current encoding)
+        for (order, v1, current) in [
+            (2u8, true, true),
+            (3, false, false),
+            (0b1_0101, false, true),
+            (32, false, false),
+        ] {
+            let data = [order, 0, 0, 0, 0];
+            assert_eq!(
+                ColumnDecoder::new(&data, 3, Frames::Packed).is_ok(),
+                v1,
+                "{order:#b}"
+            );
+            assert_eq!(
+                ColumnDecoder::new(&data, 3, Frames::Rice).is_ok(),
+                current,
+                "{order:#b}"
+            );
+        }
+        // Run-away unary codes and bad width bytes fail instead of looping.
+        for width in [0x80u8, 0xc0, 0xff, 65] {
+            let data = [0u8, 1, 0, width, 0, 0, 0, 0, 0, 0, 0, 0];
+            assert!(decode_as(&data, Frames::Rice).is_err(), "{width:#x}");
         }
     }
 
@@ -275,7 +673,7 @@ mod tests {
         ];
         for &(what, values, order, len) in cases {
             let mut out = Vec::new();
-            encode(values, &mut out);
+            encode(values, &mut out, Frames::Packed);
             assert_eq!((out[0], out.len()), (order, len), "{what}");
         }
     }

@@ -4,10 +4,17 @@
 //!
 //! * [`Encoding::Xor`]: Gorilla-style delta-of-delta timestamps and XORed
 //!   values, appendable through [`ChunkAppender`]. The head's encoding.
-//! * [`Encoding::Packed`]: columnar, decimal-scaled, bit-packed frames;
-//!   built at once from samples ([`Chunk::encode`], [`Chunk::recode`]).
-//!   The encoding of compacted, immutable data: several times smaller
-//!   on scraped data (see the crate README for measurements).
+//! * [`Encoding::Packed`]: columnar, decimal-scaled, frames bit-packed
+//!   or Golomb-Rice coded; built at once from samples ([`Chunk::encode`],
+//!   [`Chunk::recode`]). The encoding of compacted, immutable data:
+//!   several times smaller on scraped data (see the crate README for
+//!   measurements).
+//! * [`Encoding::PackedV1`]: the same with bit-packed frames only, as
+//!   blocks written before the Rice frames hold; still read.
+//! * [`Encoding::Relative`]: a packed chunk of another series plus the
+//!   differences from it (a histogram bucket from its `+Inf` bucket).
+//!   Block chunk files store only the differences and a reference; their
+//!   reader puts the two together.
 //!
 //! Both decode through [`ChunkIter`]: `next()` in timestamp order and
 //! `seek(t)` to the first sample at or after `t`, never backwards. Values
@@ -19,6 +26,7 @@ pub(crate) mod bstream;
 mod column;
 mod decimal;
 mod packed;
+pub(crate) mod relative;
 mod xor;
 
 pub use xor::ChunkAppender;
@@ -37,9 +45,18 @@ pub enum Encoding {
     /// Gorilla-style and appendable; at most [`Encoding::max_samples`]
     /// (65 535) samples.
     Xor = 1,
-    /// Columnar, decimal-scaled and bit-packed; immutable; at most
-    /// 1 048 576 samples.
-    Packed = 2,
+    /// The first packed encoding: columnar, decimal-scaled and
+    /// bit-packed; immutable; at most 1 048 576 samples. Read, and
+    /// written only on request.
+    PackedV1 = 2,
+    /// Like [`Encoding::PackedV1`], but each frame of a column is either
+    /// bit-packed or Golomb-Rice coded, whichever is shorter. What
+    /// compaction writes.
+    Packed = 3,
+    /// A packed chunk with decimal values (the base) and the integer
+    /// differences of this series' values from it. Made by block chunk
+    /// files, not by [`Chunk::encode`].
+    Relative = 4,
 }
 
 impl Encoding {
@@ -47,7 +64,9 @@ impl Encoding {
     pub fn from_byte(b: u8) -> Result<Self, Error> {
         match b {
             1 => Ok(Encoding::Xor),
-            2 => Ok(Encoding::Packed),
+            2 => Ok(Encoding::PackedV1),
+            3 => Ok(Encoding::Packed),
+            4 => Ok(Encoding::Relative),
             other => Err(Error::UnknownEncoding(other)),
         }
     }
@@ -56,7 +75,7 @@ impl Encoding {
     pub fn max_samples(self) -> usize {
         match self {
             Encoding::Xor => xor::MAX_SAMPLES,
-            Encoding::Packed => packed::MAX_SAMPLES,
+            Encoding::Packed | Encoding::PackedV1 | Encoding::Relative => packed::MAX_SAMPLES,
         }
     }
 }
@@ -66,6 +85,8 @@ impl fmt::Display for Encoding {
         f.write_str(match self {
             Encoding::Xor => "xor",
             Encoding::Packed => "packed",
+            Encoding::PackedV1 => "packed-v1",
+            Encoding::Relative => "relative",
         })
     }
 }
@@ -123,6 +144,7 @@ impl Chunk {
     }
 
     /// Encodes `samples`, whose timestamps must strictly increase.
+    /// [`Encoding::Relative`] is refused: it needs a base chunk.
     pub fn encode(encoding: Encoding, samples: &[Sample]) -> Result<Self, Error> {
         match encoding {
             Encoding::Xor => {
@@ -132,7 +154,12 @@ impl Chunk {
                 }
                 Ok(app.finish())
             }
-            Encoding::Packed => packed::encode(samples).map(Chunk::from_encoded),
+            Encoding::Packed | Encoding::PackedV1 => {
+                packed::encode(samples, encoding).map(Chunk::from_encoded)
+            }
+            Encoding::Relative => Err(Error::InvalidOptions(
+                "relative chunks are made from a base chunk by block chunk files".into(),
+            )),
         }
     }
 
@@ -146,7 +173,9 @@ impl Chunk {
     /// The chunk's encoding.
     pub fn encoding(&self) -> Encoding {
         match self.bytes.first() {
-            Some(&2) => Encoding::Packed,
+            Some(&2) => Encoding::PackedV1,
+            Some(&3) => Encoding::Packed,
+            Some(&4) => Encoding::Relative,
             _ => Encoding::Xor,
         }
     }
@@ -184,6 +213,7 @@ impl Chunk {
 enum Decoder<'a> {
     Xor(xor::XorDecoder<'a>),
     Packed(packed::PackedDecoder<'a>),
+    Relative(relative::RelativeDecoder<'a>),
     Failed(HeaderError),
 }
 
@@ -215,8 +245,11 @@ impl<'a> ChunkIter<'a> {
         let corrupt = |reason| Error::CorruptChunk { encoding, reason };
         let decoder = match encoding {
             Encoding::Xor => Decoder::Xor(xor::XorDecoder::new(bytes).map_err(corrupt)?),
-            Encoding::Packed => {
+            Encoding::Packed | Encoding::PackedV1 => {
                 Decoder::Packed(packed::PackedDecoder::new(bytes).map_err(corrupt)?)
+            }
+            Encoding::Relative => {
+                Decoder::Relative(relative::RelativeDecoder::new(bytes).map_err(corrupt)?)
             }
         };
         Ok(ChunkIter {
@@ -247,6 +280,7 @@ impl<'a> ChunkIter<'a> {
         match &self.decoder {
             Decoder::Xor(d) => d.len(),
             Decoder::Packed(d) => d.len(),
+            Decoder::Relative(d) => d.len(),
             Decoder::Failed(_) => 0,
         }
     }
@@ -293,7 +327,8 @@ impl Iterator for ChunkIter<'_> {
         }
         let (encoding, next) = match &mut self.decoder {
             Decoder::Xor(d) => (Encoding::Xor, d.next()),
-            Decoder::Packed(d) => (Encoding::Packed, d.next()),
+            Decoder::Packed(d) => (d.encoding(), d.next()),
+            Decoder::Relative(d) => (Encoding::Relative, d.next()),
             Decoder::Failed(e) => {
                 let e = *e;
                 return self.fail(e.encoding, e.reason);

@@ -12,7 +12,7 @@
 //! `docs/format/chunks.md`.
 
 use super::bstream::{put_uvarint, read_uvarint, BitReader, BitWriter};
-use super::column::{self, ColumnDecoder};
+use super::column::{self, ColumnDecoder, Frames};
 use super::decimal;
 use super::xor::XorValues;
 use super::{Encoding, Sample};
@@ -36,27 +36,75 @@ pub(crate) fn ordered(bits: u64) -> i64 {
     i ^ ((i >> 63) & i64::MAX)
 }
 
-/// The value column of `bits` in the smallest of the XOR, ordered-integer
-/// and decimal-residual modes, appended to `out`.
-fn encode_inexact(bits: &[u64], out: &mut Vec<u8>) {
-    let mut best = vec![VALUES_XOR];
-    let mut w = BitWriter::from_bytes(std::mem::take(&mut best));
-    if let Some((&first, rest)) = bits.split_first() {
-        w.write_bits(first, 64);
-        let mut state = XorValues::first(first);
-        for &b in rest {
-            state.write(&mut w, b);
+/// A value column mode for values that are not all exact decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inexact {
+    Xor,
+    Ordered,
+    Residual(u8),
+}
+
+/// The value column of `bits` (their ordered integers `ords`) in mode
+/// `mode`, with the frame layouts `frames` allows.
+fn inexact_column(bits: &[u64], ords: &[i64], mode: Inexact, frames: Frames) -> Vec<u8> {
+    match mode {
+        Inexact::Xor => {
+            let mut w = BitWriter::from_bytes(vec![VALUES_XOR]);
+            if let Some((&first, rest)) = bits.split_first() {
+                w.write_bits(first, 64);
+                let mut state = XorValues::first(first);
+                for &b in rest {
+                    state.write(&mut w, b);
+                }
+            }
+            w.into_bytes()
+        }
+        Inexact::Ordered => {
+            let mut out = vec![VALUES_ORDERED];
+            column::encode(ords, &mut out, frames);
+            out
+        }
+        Inexact::Residual(scale) => {
+            residual_column(bits, ords, scale, frames, usize::MAX).unwrap_or_default()
         }
     }
-    best = w.into_bytes();
+}
 
-    let ords: Vec<i64> = bits.iter().map(|&b| ordered(b)).collect();
-    let mut candidate = vec![VALUES_ORDERED];
-    column::encode(&ords, &mut candidate);
-    if candidate.len() < best.len() {
-        std::mem::swap(&mut best, &mut candidate);
+/// The residual-mode value column at `scale`, or `None` as soon as it
+/// is known to take `limit` bytes or more.
+fn residual_column(
+    bits: &[u64],
+    ords: &[i64],
+    scale: u8,
+    frames: Frames,
+    limit: usize,
+) -> Option<Vec<u8>> {
+    let (mut mantissas, mut residuals) = (Vec::new(), Vec::new());
+    for (&b, &o) in bits.iter().zip(ords) {
+        let m = decimal::nearest_mantissa(f64::from_bits(b), scale);
+        mantissas.push(m);
+        residuals.push(o.wrapping_sub(ordered(decimal::value(m, scale).to_bits())));
     }
+    let mut column = Vec::new();
+    column::encode(&mantissas, &mut column, frames);
+    let mut out = vec![VALUES_RESIDUAL, scale];
+    put_uvarint(&mut out, column.len() as u64);
+    out.extend_from_slice(&column);
+    if out.len() >= limit {
+        return None;
+    }
+    column::encode(&residuals, &mut out, frames);
+    Some(out)
+}
 
+/// The value column of `bits` in the smallest of the XOR, ordered-integer
+/// and decimal-residual modes, appended to `out`. Every mode and scale
+/// is sized with bit-packed frames (quick to compute); with coded frames
+/// allowed, the four smallest are then encoded with them and the
+/// smallest kept.
+fn encode_inexact(bits: &[u64], out: &mut Vec<u8>, frames: Frames) {
+    let ords: Vec<i64> = bits.iter().map(|&b| ordered(b)).collect();
+    let mut candidates = vec![Inexact::Xor, Inexact::Ordered];
     // Values that are a short decimal plus a little noise (sums of
     // decimal prices, accumulated rounding error): the decimal as a
     // mantissa column, the noise in units in the last place. Scales
@@ -66,42 +114,58 @@ fn encode_inexact(bits: &[u64], out: &mut Vec<u8>) {
         .map(|&b| f64::from_bits(b).abs())
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max);
-    let mut mantissas = Vec::with_capacity(bits.len());
-    let mut residuals = Vec::with_capacity(bits.len());
-    let mut column = Vec::new();
     for scale in 0..=decimal::MAX_SCALE {
         if max * decimal::pow10(scale) >= 9.0e18 {
             break;
         }
-        mantissas.clear();
-        residuals.clear();
-        for (&b, &o) in bits.iter().zip(&ords) {
-            let m = decimal::nearest_mantissa(f64::from_bits(b), scale);
-            mantissas.push(m);
-            residuals.push(o.wrapping_sub(ordered(decimal::value(m, scale).to_bits())));
-        }
-        column.clear();
-        column::encode(&mantissas, &mut column);
-        candidate.clear();
-        candidate.extend_from_slice(&[VALUES_RESIDUAL, scale]);
-        put_uvarint(&mut candidate, column.len() as u64);
-        candidate.extend_from_slice(&column);
-        if candidate.len() >= best.len() {
-            continue;
-        }
-        column::encode(&residuals, &mut candidate);
-        if candidate.len() < best.len() {
-            std::mem::swap(&mut best, &mut candidate);
+        candidates.push(Inexact::Residual(scale));
+    }
+    // The four smallest with bit-packed frames, smallest first; a
+    // residual column stops once longer than the fourth.
+    let mut sized: Vec<(Inexact, Vec<u8>)> = Vec::with_capacity(5);
+    for mode in candidates {
+        let limit = match sized.get(3) {
+            Some(c) => c.1.len(),
+            None => usize::MAX,
+        };
+        let column = match mode {
+            Inexact::Residual(scale) => residual_column(bits, &ords, scale, Frames::Packed, limit),
+            _ => Some(inexact_column(bits, &ords, mode, Frames::Packed)),
+        };
+        if let Some(column) = column.filter(|c| c.len() < limit) {
+            let at = sized.partition_point(|c| c.1.len() <= column.len());
+            sized.insert(at, (mode, column));
+            sized.truncate(4);
         }
     }
-    out.extend_from_slice(&best);
+    if frames != Frames::Packed {
+        for c in sized.iter_mut().take(4) {
+            if c.0 != Inexact::Xor {
+                c.1 = inexact_column(bits, &ords, c.0, frames);
+            }
+        }
+        sized.sort_by_key(|c| c.1.len());
+    }
+    if let Some((_, column)) = sized.first() {
+        out.extend_from_slice(column);
+    }
 }
 
-/// Encodes `samples` (strictly increasing timestamps) as a packed chunk.
-pub(crate) fn encode(samples: &[Sample]) -> Result<Vec<u8>, Error> {
+/// The frame layouts a packed encoding's columns use.
+fn frames_of(encoding: Encoding) -> Frames {
+    match encoding {
+        Encoding::PackedV1 => Frames::Packed,
+        _ => Frames::Rice,
+    }
+}
+
+/// Encodes `samples` (strictly increasing timestamps) as a packed chunk
+/// of `encoding` ([`Encoding::Packed`] or [`Encoding::PackedV1`]).
+pub(crate) fn encode(samples: &[Sample], encoding: Encoding) -> Result<Vec<u8>, Error> {
+    let frames = frames_of(encoding);
     if samples.len() > MAX_SAMPLES {
         return Err(Error::ChunkFull {
-            encoding: Encoding::Packed,
+            encoding,
             max: MAX_SAMPLES,
         });
     }
@@ -113,9 +177,9 @@ pub(crate) fn encode(samples: &[Sample]) -> Result<Vec<u8>, Error> {
     }
     let ts: Vec<i64> = samples.iter().map(|s| s.t).collect();
     let mut ts_col = Vec::new();
-    column::encode(&ts, &mut ts_col);
+    column::encode(&ts, &mut ts_col, frames);
 
-    let mut out = vec![Encoding::Packed as u8];
+    let mut out = vec![encoding as u8];
     put_uvarint(&mut out, samples.len() as u64);
     put_uvarint(&mut out, ts_col.len() as u64);
     out.extend_from_slice(&ts_col);
@@ -124,9 +188,9 @@ pub(crate) fn encode(samples: &[Sample]) -> Result<Vec<u8>, Error> {
     match decimal::to_decimal(&bits) {
         Some((scale, mantissas)) => {
             out.extend_from_slice(&[VALUES_DECIMAL, scale]);
-            column::encode(&mantissas, &mut out);
+            column::encode(&mantissas, &mut out, frames);
         }
-        None => encode_inexact(&bits, &mut out),
+        None => encode_inexact(&bits, &mut out, frames),
     }
     Ok(out)
 }
@@ -152,6 +216,7 @@ enum Values<'a> {
 /// Reads a packed chunk.
 #[derive(Debug, Clone)]
 pub(crate) struct PackedDecoder<'a> {
+    encoding: Encoding,
     n: usize,
     ts: ColumnDecoder<'a>,
     values: Values<'a>,
@@ -161,12 +226,17 @@ impl<'a> PackedDecoder<'a> {
     /// Checks the header of `bytes` (encoding byte included).
     pub(crate) fn new(bytes: &'a [u8]) -> Result<Self, &'static str> {
         const SHORT: &str = "ends inside its header";
+        let encoding = match bytes.first() {
+            Some(&b) if b == Encoding::PackedV1 as u8 => Encoding::PackedV1,
+            _ => Encoding::Packed,
+        };
+        let frames = frames_of(encoding);
         let mut pos = 1;
         let n = read_uvarint(bytes, &mut pos).ok_or(SHORT)?;
-        // Every frame of FRAME timestamps takes at least two bytes, so a
+        // Every frame of timestamps takes at least two bytes, so a
         // genuine count is bounded by the length; callers may size
         // buffers by `len()`.
-        if n > MAX_SAMPLES as u64 || n > 2 + (bytes.len() * column::FRAME / 2) as u64 {
+        if n > MAX_SAMPLES as u64 || n > 2 + (bytes.len() / 2 * column::MAX_FRAME) as u64 {
             return Err("sample count exceeds what the bytes can hold");
         }
         let n = n as usize;
@@ -176,7 +246,7 @@ impl<'a> PackedDecoder<'a> {
             .and_then(|l| pos.checked_add(l))
             .filter(|&end| end <= bytes.len())
             .ok_or("timestamp column runs past the end")?;
-        let ts = ColumnDecoder::new(&bytes[pos..ts_end], n)?;
+        let ts = ColumnDecoder::new(&bytes[pos..ts_end], n, frames)?;
         let rest = &bytes[ts_end..];
         let values = match rest.first() {
             None if n == 0 => Values::Xor {
@@ -190,14 +260,14 @@ impl<'a> PackedDecoder<'a> {
                 }
                 Values::Decimal {
                     scale,
-                    mantissas: ColumnDecoder::new(&rest[2..], n)?,
+                    mantissas: ColumnDecoder::new(&rest[2..], n, frames)?,
                 }
             }
             Some(&VALUES_XOR) => Values::Xor {
                 r: BitReader::new(&rest[1..]),
                 state: None,
             },
-            Some(&VALUES_ORDERED) => Values::Ordered(ColumnDecoder::new(&rest[1..], n)?),
+            Some(&VALUES_ORDERED) => Values::Ordered(ColumnDecoder::new(&rest[1..], n, frames)?),
             Some(&VALUES_RESIDUAL) => {
                 let scale = *rest.get(1).ok_or(SHORT)?;
                 if scale > decimal::MAX_SCALE {
@@ -212,13 +282,32 @@ impl<'a> PackedDecoder<'a> {
                     .ok_or("mantissa column runs past the end")?;
                 Values::Residual {
                     scale,
-                    mantissas: ColumnDecoder::new(&rest[pos..end], n)?,
-                    residuals: ColumnDecoder::new(&rest[end..], n)?,
+                    mantissas: ColumnDecoder::new(&rest[pos..end], n, frames)?,
+                    residuals: ColumnDecoder::new(&rest[end..], n, frames)?,
                 }
             }
             _ => return Err("unknown value column mode"),
         };
-        Ok(PackedDecoder { n, ts, values })
+        Ok(PackedDecoder {
+            encoding,
+            n,
+            ts,
+            values,
+        })
+    }
+
+    /// The sample count, timestamp column, scale and mantissa column of
+    /// a chunk whose values are in decimal mode; `None` for other modes.
+    pub(crate) fn into_decimal(self) -> Option<(usize, ColumnDecoder<'a>, u8, ColumnDecoder<'a>)> {
+        match self.values {
+            Values::Decimal { scale, mantissas } => Some((self.n, self.ts, scale, mantissas)),
+            _ => None,
+        }
+    }
+
+    /// Which packed encoding the chunk is in.
+    pub(crate) fn encoding(&self) -> Encoding {
+        self.encoding
     }
 
     /// The sample count the header claims.
@@ -279,7 +368,8 @@ mod tests {
     fn value_modes_are_chosen_by_size_and_round_trip() {
         let n = 300;
         let mut sum = 0.0f64;
-        let x = 1234.567f64;
+        // Needs more than 2^53 as a decimal mantissa at every scale.
+        let big = 12_345_678_901.234_f64;
         let series: Vec<(&str, Vec<f64>, u8)> = vec![
             (
                 "decimal",
@@ -299,9 +389,9 @@ mod tests {
                 VALUES_RESIDUAL,
             ),
             (
-                "steps of three units in the last place: ordered integers",
+                "steps of 3·2^20 + 1 units in the last place: ordered integers",
                 (0..n)
-                    .map(|i| f64::from_bits(x.to_bits() + 3 * i as u64))
+                    .map(|i| f64::from_bits(big.to_bits() + ((3 << 20) + 1) * i as u64))
                     .collect(),
                 VALUES_ORDERED,
             ),
@@ -324,7 +414,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, &v)| Sample::new(i as i64 * 1000, v))
                 .collect();
-            let chunk = encode(&samples).unwrap();
+            let chunk = encode(&samples, Encoding::Packed).unwrap();
             assert_eq!(mode(&chunk), want, "{what}");
             let mut d = PackedDecoder::new(&chunk).unwrap();
             for s in &samples {
