@@ -10,11 +10,14 @@
 //! index stores only 4-byte ids (labels are hashed again when it grows),
 //! series sit in pages of a table, and closed chunks are on disk.
 
+use std::collections::HashMap;
+
 use hashbrown::HashTable;
 use hestia_model::{Labels, Sample};
 use xxhash_rust::xxh3::Xxh3Default;
 
 use super::chunk_files::{walk, ChunkFiles};
+use super::ooo::OooSamples;
 use super::series::{Appended, MemSeries, SeriesTable};
 use crate::index::{MemPostings, SeriesId, SymbolId, Symbols};
 use crate::{ChunkIter, Error};
@@ -29,6 +32,10 @@ pub(crate) struct State {
     /// varint ([`push_varint`]).
     arena: Vec<u8>,
     pub(crate) series: SeriesTable,
+    /// Samples accepted out of order (within the window), all before
+    /// their series' newest in-order sample, for the few series that
+    /// have any (kept apart so other series do not pay for a pointer).
+    ooo: HashMap<SeriesId, OooSamples, foldhash::fast::RandomState>,
     /// Series ids by `Labels::hash()` (collisions told apart by labels).
     ids: HashTable<SeriesId>,
     pub(crate) postings: MemPostings,
@@ -147,6 +154,7 @@ impl State {
             symbols: Symbols::new(),
             arena: Vec::new(),
             series: SeriesTable::default(),
+            ooo: HashMap::default(),
             ids: HashTable::new(),
             postings: MemPostings::new(),
             files,
@@ -163,6 +171,11 @@ impl State {
     /// Series `id`, if defined.
     pub(crate) fn get(&self, id: SeriesId) -> Option<&MemSeries> {
         self.series.get(id)
+    }
+
+    /// The out-of-order samples of series `id`, if it has any.
+    pub(crate) fn ooo_of(&self, id: SeriesId) -> Option<&OooSamples> {
+        self.ooo.get(&id)
     }
 
     /// The label names and values of `s` as symbol ids, in label order.
@@ -269,10 +282,7 @@ impl State {
         if self.value_at(id, t).is_some() {
             return false;
         }
-        let Some(series) = self.series.get_mut(id) else {
-            return false;
-        };
-        let ooo = series.ooo.get_or_insert_with(Default::default);
+        let ooo = self.ooo.entry(id).or_default();
         let before = ooo.chunk_count();
         ooo.insert(t, v);
         self.chunks = self.chunks + ooo.chunk_count() - before;
@@ -286,7 +296,7 @@ impl State {
     /// sample at `t`.
     pub(crate) fn value_at(&self, id: SeriesId, t: i64) -> Option<u64> {
         let series = self.get(id)?;
-        if let Some(bits) = series.ooo.as_ref().and_then(|o| o.get(t)) {
+        if let Some(bits) = self.ooo_of(id).and_then(|o| o.get(t)) {
             return Some(bits);
         }
         let find = |bytes: &[u8]| {
@@ -316,11 +326,9 @@ impl State {
 }
 
 /// Chunks of `s` counted in `State::chunks`: closed ones, the open one if
-/// it holds samples, and out-of-order ones.
-fn series_chunks(s: &MemSeries) -> usize {
-    s.closed as usize
-        + usize::from(!s.open.is_empty())
-        + s.ooo.as_ref().map_or(0, |o| o.chunk_count())
+/// it holds samples, and out-of-order ones (`ooo`).
+fn series_chunks(s: &MemSeries, ooo: Option<&OooSamples>) -> usize {
+    s.closed as usize + usize::from(!s.open.is_empty()) + ooo.map_or(0, |o| o.chunk_count())
 }
 
 /// A head chunk that could not be read back.
@@ -364,7 +372,7 @@ impl State {
                 }
             }
         }
-        if let Some(ooo) = &series.ooo {
+        if let Some(ooo) = self.ooo_of(id) {
             out.extend(ooo.range(floor, i64::MAX));
             out.sort_unstable_by_key(|s| s.t);
         }
@@ -373,7 +381,8 @@ impl State {
 
     /// Chunks of series `id` counted in `chunks`.
     fn chunk_count(&self, id: SeriesId) -> usize {
-        self.get(id).map_or(0, series_chunks)
+        self.get(id)
+            .map_or(0, |s| series_chunks(s, self.ooo_of(id)))
     }
 
     /// Keeps only the samples of series `id` that `keep` accepts,
@@ -396,6 +405,7 @@ impl State {
         if let Some(series) = self.series.get_mut(id) {
             series.clear();
         }
+        self.ooo.remove(&id);
         for s in &kept {
             self.append(id, s.t, s.v, per_chunk);
         }
@@ -414,6 +424,7 @@ impl State {
             symbols: old_symbols,
             arena: old_arena,
             series: old_series,
+            ooo: mut old_ooo,
             files,
             floor,
             min_time,
@@ -447,12 +458,16 @@ impl State {
                 s.newest_max_t = i64::MIN;
                 s.closed = 0;
             }
-            if let Some(ooo) = &mut s.ooo {
+            let ooo = old_ooo.remove(&id).map(|mut ooo| {
                 ooo.drop_before(cut);
-            }
+                ooo
+            });
             let fresh = self.series.get_mut(id).map_or(0, |f| f.labels);
             s.labels = fresh;
-            self.chunks += series_chunks(&s);
+            self.chunks += series_chunks(&s, ooo.as_ref());
+            if let Some(ooo) = ooo {
+                self.ooo.insert(id, ooo);
+            }
             kept += 1;
             self.series.replace(id, s);
         }
@@ -468,8 +483,8 @@ impl State {
     pub(crate) fn time_range(&self) -> Option<(i64, i64)> {
         let mut range: Option<(i64, i64)> = None;
         let bound = self.min_time.max(self.floor);
-        for (_, s) in self.series.iter() {
-            if let (Some(lo), Some(hi)) = (s.min_t(bound), s.last()) {
+        for (id, s) in self.series.iter() {
+            if let (Some(lo), Some(hi)) = (s.min_t(bound, self.ooo_of(id)), s.last()) {
                 range = Some(match range {
                     None => (lo, hi.t),
                     Some((a, b)) => (a.min(lo), b.max(hi.t)),
