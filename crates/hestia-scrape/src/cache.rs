@@ -4,8 +4,8 @@
 //! * each series as written in the exposition (name and labels, in the
 //!   order written) → its [`SeriesRef`] and final labels, so a series seen
 //!   before skips relabelling and the storage's label lookup. The text is
-//!   kept only as its 128-bit XXH3 ([`Key`]), so an entry costs about 60
-//!   bytes plus its labels;
+//!   kept only as its 128-bit XXH3 ([`Key`]), so an entry costs 48
+//!   bytes in the table (plus its share of free slots) and its labels;
 //! * series that metric relabelling dropped, so they are skipped at once;
 //! * whether each series was appended in the current and the previous
 //!   scrape (two flags on its entry), so the series that disappeared get a
@@ -64,7 +64,11 @@ type KeyMap<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
 pub(crate) struct Entry {
     pub(crate) series: SeriesRef,
     pub(crate) labels: Labels,
-    last_iter: u64,
+    /// The scrape that last saw it (the low 32 bits of the cache's
+    /// iteration count: entries not seen in a successful scrape are
+    /// forgotten long before it wraps), so that an entry with its key is
+    /// 48 bytes instead of 56.
+    last_iter: u32,
     /// Appended in the current scrape.
     cur: bool,
     /// Appended in the previous scrape.
@@ -142,7 +146,7 @@ impl SeriesCache {
     }
 
     pub(crate) fn get(&mut self, key: Key) -> Lookup {
-        let iter = self.iter;
+        let iter = self.iter as u32;
         self.series.get_mut(&key).map(|e| {
             let again = e.last_iter == iter;
             e.last_iter = iter;
@@ -153,7 +157,7 @@ impl SeriesCache {
     /// Caches `series` and its labels under `key`; an entry already there
     /// (the storage gave another reference) keeps its scrape flags.
     pub(crate) fn add(&mut self, key: Key, series: SeriesRef, labels: Labels) {
-        let iter = self.iter;
+        let iter = self.iter as u32;
         let e = self.series.entry(key).or_insert(Entry {
             series,
             labels: labels.clone(),
@@ -214,9 +218,10 @@ impl SeriesCache {
             count > self.successful_count * 2 + 1000
         };
         let iter = self.iter;
+        let low = iter as u32;
         self.series.retain(|_, e| {
             e.prev = std::mem::take(&mut e.cur);
-            !flush || e.last_iter == iter
+            !flush || e.last_iter == low
         });
         if flush {
             self.dropped.retain(|_, i| *i == iter);
@@ -338,6 +343,11 @@ mod tests {
         let stale = c.stale().into_iter().map(|(r, _)| r.0).collect();
         c.iter_done(true);
         stale
+    }
+
+    #[test]
+    fn entries_stay_small() {
+        assert_eq!(std::mem::size_of::<(Key, Entry)>(), 48);
     }
 
     #[test]

@@ -35,6 +35,8 @@ use hestia::view::DbView;
 use hestia_config::rules::RuleLoadOptions;
 use hestia_rules::unittest::RunOptions;
 
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod malloc;
 mod server_cli;
 
 /// Hestia, a Prometheus-compatible metrics system.

@@ -179,6 +179,8 @@ pub fn run(args: ServerArgs) -> Result<()> {
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    crate::malloc::tune();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("hestia")

@@ -6,7 +6,8 @@
 //!   comparing labels) and named by a dense id, the [`SeriesRef`] handed to
 //!   appenders. Ids are logged with the series and recreated by replay, so
 //!   a reference stays valid across restarts. Labels are kept as ids into a
-//!   symbol table (`index::Symbols`): eight bytes per label per series.
+//!   symbol table (`index::Symbols`), written as varints: two to four
+//!   bytes per label per series.
 //! * **Samples** go to the series' open [`Xor`](crate::Encoding::Xor)
 //!   chunk; at [`HeadOptions::samples_per_chunk`] the chunk is closed and
 //!   written to the head's chunk files (`chunk_files.rs`,

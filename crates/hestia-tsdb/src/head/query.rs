@@ -17,6 +17,7 @@ use hestia_storage::{
 };
 
 use super::chunk_files::{walk, ChunkSnapshot, HeadChunkRef};
+use super::ooo::OooSamples;
 use super::series::MemSeries;
 use super::state::State;
 use super::Head;
@@ -49,7 +50,7 @@ impl<'h> HeadQuerier<'h> {
         for id in postings_for_matchers(&state.postings, matchers) {
             if let Some(s) = state
                 .get(id)
-                .filter(|s| s.overlaps(min_t, self.max_t, bound))
+                .filter(|s| s.overlaps(min_t, self.max_t, bound, state.ooo_of(id)))
             {
                 f(s);
             }
@@ -72,7 +73,7 @@ impl Querier for HeadQuerier<'_> {
                 let Some(series) = state.get(id) else {
                     continue;
                 };
-                if let Some(snap) = snapshot(id, series, min_t, max_t, bound) {
+                if let Some(snap) = snapshot(id, series, state.ooo_of(id), min_t, max_t, bound) {
                     selected.push((state.labels_of(id), snap));
                 }
             }
@@ -147,16 +148,18 @@ struct SeriesSnap {
     ooo: Vec<Sample>,
 }
 
-/// What `series` has in `[min_t, max_t]`, if anything may be there.
+/// What `series` (with its out-of-order samples `ooo`) has in
+/// `[min_t, max_t]`, if anything may be there.
 fn snapshot(
     id: SeriesId,
     series: &MemSeries,
+    ooo: Option<&OooSamples>,
     min_t: i64,
     max_t: i64,
     bound: i64,
 ) -> Option<SeriesSnap> {
     let last = series.last()?;
-    if !series.overlaps(min_t, max_t, bound) {
+    if !series.overlaps(min_t, max_t, bound, ooo) {
         return None;
     }
     let open = series
@@ -164,10 +167,7 @@ fn snapshot(
         .filter(|&first| first <= max_t && last.t >= min_t)
         .map(|_| (series.open.as_bytes().to_vec(), last.t));
     let closed = series.newest != 0 && series.newest_max_t >= min_t;
-    let ooo = series
-        .ooo
-        .as_ref()
-        .map_or_else(Vec::new, |o| o.range(min_t, max_t));
+    let ooo = ooo.map_or_else(Vec::new, |o| o.range(min_t, max_t));
     if open.is_none() && !closed && ooo.is_empty() {
         return None;
     }

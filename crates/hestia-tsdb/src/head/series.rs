@@ -7,10 +7,10 @@
 //! (`chunk_files.rs`) as a frame that points to the series' previous
 //! closed chunk, and the series keeps only the newest closed chunk's
 //! reference and last timestamp. Memory per series is therefore the
-//! same after an hour as after a minute: 88 bytes of fixed state plus
+//! same after an hour as after a minute: 80 bytes of fixed state plus
 //! the open chunk's bytes (which grow by an eighth at a time). Samples
-//! accepted out of order go to a separate store (`ooo.rs`), allocated
-//! only for series that receive one.
+//! accepted out of order go to a separate store (`ooo.rs`), held by the
+//! state apart from the series, only for series that receive one.
 
 use hestia_model::Sample;
 
@@ -31,9 +31,6 @@ pub(crate) struct MemSeries {
     /// The newest closed chunk's last timestamp.
     pub(crate) newest_max_t: i64,
     pub(crate) open: ChunkAppender,
-    /// Samples accepted out of order (within the window), all before the
-    /// open chunk's newest sample; `None` for almost every series.
-    pub(crate) ooo: Option<Box<OooSamples>>,
 }
 
 /// What appending one sample to a series did.
@@ -53,7 +50,6 @@ impl MemSeries {
             newest: 0,
             newest_max_t: i64::MIN,
             open: ChunkAppender::with_capacity(0),
-            ooo: None,
         }
     }
 
@@ -63,12 +59,13 @@ impl MemSeries {
     }
 
     /// A lower bound of the series' oldest timestamp, given `bound`, one
-    /// for every series (below which readers see nothing): exact while it
-    /// has no closed chunk (the series does not keep its oldest closed
-    /// chunk's time), `bound` otherwise.
-    pub(crate) fn min_t(&self, bound: i64) -> Option<i64> {
+    /// for every series (below which readers see nothing), and its
+    /// out-of-order samples `ooo`: exact while it has no closed chunk (the
+    /// series does not keep its oldest closed chunk's time), `bound`
+    /// otherwise.
+    pub(crate) fn min_t(&self, bound: i64, ooo: Option<&OooSamples>) -> Option<i64> {
         if self.newest == 0 {
-            let ooo = self.ooo.as_ref().and_then(|o| o.min_t());
+            let ooo = ooo.and_then(|o| o.min_t());
             let open = self.open_min_t();
             let min = match (open, ooo) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -85,23 +82,29 @@ impl MemSeries {
         self.open.first_timestamp()
     }
 
-    /// Whether the series may have samples in `[min_t, max_t]` (its span,
-    /// starting no earlier than `bound`, overlaps it).
-    pub(crate) fn overlaps(&self, min_t: i64, max_t: i64, bound: i64) -> bool {
-        match (self.min_t(bound), self.last()) {
+    /// Whether the series (with its out-of-order samples `ooo`) may have
+    /// samples in `[min_t, max_t]` (its span, starting no earlier than
+    /// `bound`, overlaps it).
+    pub(crate) fn overlaps(
+        &self,
+        min_t: i64,
+        max_t: i64,
+        bound: i64,
+        ooo: Option<&OooSamples>,
+    ) -> bool {
+        match (self.min_t(bound, ooo), self.last()) {
             (Some(lo), Some(hi)) => lo <= max_t && hi.t >= min_t,
             _ => false,
         }
     }
 
-    /// Forgets every sample (the closed chunks stay in the files until
-    /// their segments are deleted).
+    /// Forgets every in-order sample (the closed chunks stay in the files
+    /// until their segments are deleted).
     pub(crate) fn clear(&mut self) {
         self.closed = 0;
         self.newest = 0;
         self.newest_max_t = i64::MIN;
         self.open = ChunkAppender::with_capacity(0);
-        self.ooo = None;
     }
 
     /// Appends `(t, v)` if `t` is after the newest sample, closing the
@@ -249,7 +252,7 @@ mod tests {
         assert_eq!((closed, s.closed), (6, 6));
         assert_eq!(s.open.len(), 1);
         assert_eq!(s.append(3, 240, 0.0, 4, &mut files), Appended::Dropped);
-        assert_eq!((s.min_t(-7), s.open_min_t()), (Some(-7), Some(240)));
+        assert_eq!((s.min_t(-7, None), s.open_min_t()), (Some(-7), Some(240)));
         let chunks = walk(s.newest, s.newest_max_t, i64::MIN, i64::MAX, |r, b| {
             files.read(r, 3, b)
         })
@@ -265,6 +268,11 @@ mod tests {
         }
         all.extend(s.open.iter().map(|x| x.unwrap().t));
         assert_eq!(all, (0..25).map(|t| t * 10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn series_state_stays_small() {
+        assert_eq!(std::mem::size_of::<Option<MemSeries>>(), 80);
     }
 
     #[test]

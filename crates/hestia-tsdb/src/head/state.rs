@@ -5,15 +5,19 @@
 //! sample, reading a series back).
 //!
 //! Memory per series is kept small: labels are symbol ids in one shared
-//! arena (`[count, name, value, …]`, no allocation per series), the hash
+//! byte arena (`[count, name, value, …]`, each a LEB128 varint: one or
+//! two bytes for all but the rarest strings; no allocation per series), the hash
 //! index stores only 4-byte ids (labels are hashed again when it grows),
 //! series sit in pages of a table, and closed chunks are on disk.
+
+use std::collections::HashMap;
 
 use hashbrown::HashTable;
 use hestia_model::{Labels, Sample};
 use xxhash_rust::xxh3::Xxh3Default;
 
 use super::chunk_files::{walk, ChunkFiles};
+use super::ooo::OooSamples;
 use super::series::{Appended, MemSeries, SeriesTable};
 use crate::index::{MemPostings, SeriesId, SymbolId, Symbols};
 use crate::{ChunkIter, Error};
@@ -24,9 +28,14 @@ use crate::{ChunkIter, Error};
 pub(crate) struct State {
     pub(crate) symbols: Symbols,
     /// Series' labels: at a series' `labels` offset, the label count,
-    /// then `(name, value)` symbol ids in label order.
-    arena: Vec<u32>,
+    /// then `(name, value)` symbol ids in label order, each a LEB128
+    /// varint ([`push_varint`]).
+    arena: Vec<u8>,
     pub(crate) series: SeriesTable,
+    /// Samples accepted out of order (within the window), all before
+    /// their series' newest in-order sample, for the few series that
+    /// have any (kept apart so other series do not pay for a pointer).
+    ooo: HashMap<SeriesId, OooSamples, foldhash::fast::RandomState>,
     /// Series ids by `Labels::hash()` (collisions told apart by labels).
     ids: HashTable<SeriesId>,
     pub(crate) postings: MemPostings,
@@ -54,22 +63,80 @@ pub(crate) struct State {
 
 /// `Labels::hash()` of `pairs` (name and value symbol ids), without
 /// building the labels: XXH3-64 over name, `0xff`, value, `0xff`.
-fn hash_pairs(symbols: &Symbols, pairs: &[u32]) -> u64 {
+fn hash_pairs(symbols: &Symbols, pairs: LabelIds<'_>) -> u64 {
     let mut h = Xxh3Default::new();
-    for p in pairs.chunks_exact(2) {
-        h.update(symbols.resolve(p[0]).as_bytes());
+    for (n, v) in pairs {
+        h.update(symbols.resolve(n).as_bytes());
         h.update(&[0xff]);
-        h.update(symbols.resolve(p[1]).as_bytes());
+        h.update(symbols.resolve(v).as_bytes());
         h.update(&[0xff]);
     }
     h.digest()
 }
 
+/// Appends `n` to the arena as a LEB128 varint (7 bits a byte, low bits
+/// first, the high bit set on every byte but the last).
+fn push_varint(arena: &mut Vec<u8>, mut n: u32) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            push_compact(arena, byte);
+            return;
+        }
+        push_compact(arena, byte | 0x80);
+    }
+}
+
+/// Reads a varint written by [`push_varint`] at `*pos` (`0` past the
+/// end: the arena is only written by [`State::create`]).
+fn read_varint(arena: &[u8], pos: &mut usize) -> u32 {
+    let mut n = 0u32;
+    let mut shift = 0;
+    while let Some(&b) = arena.get(*pos) {
+        *pos += 1;
+        n |= u32::from(b & 0x7f).wrapping_shl(shift);
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    n
+}
+
+/// The `(name, value)` symbol ids of one series in the label arena.
+#[derive(Debug, Clone)]
+pub(crate) struct LabelIds<'a> {
+    arena: &'a [u8],
+    pos: usize,
+    left: usize,
+}
+
+impl Iterator for LabelIds<'_> {
+    type Item = (SymbolId, SymbolId);
+
+    fn next(&mut self) -> Option<(SymbolId, SymbolId)> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let n = read_varint(self.arena, &mut self.pos);
+        let v = read_varint(self.arena, &mut self.pos);
+        Some((n, v))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for LabelIds<'_> {}
+
 /// The `(name, value)` symbol ids stored at `offset` of `arena`.
-fn pairs_at(arena: &[u32], offset: u32) -> &[u32] {
-    let start = offset as usize;
-    let n = arena.get(start).copied().unwrap_or(0) as usize;
-    arena.get(start + 1..start + 1 + 2 * n).unwrap_or(&[])
+fn pairs_at(arena: &[u8], offset: u32) -> LabelIds<'_> {
+    let mut pos = offset as usize;
+    let left = read_varint(arena, &mut pos) as usize;
+    LabelIds { arena, pos, left }
 }
 
 /// Pushes onto a vector that grows by an eighth when full (rather than
@@ -87,6 +154,7 @@ impl State {
             symbols: Symbols::new(),
             arena: Vec::new(),
             series: SeriesTable::default(),
+            ooo: HashMap::default(),
             ids: HashTable::new(),
             postings: MemPostings::new(),
             files,
@@ -105,26 +173,23 @@ impl State {
         self.series.get(id)
     }
 
-    /// The `(name, value)` symbol ids of `s`, flattened.
-    pub(crate) fn pairs(&self, s: &MemSeries) -> &[u32] {
-        pairs_at(&self.arena, s.labels)
+    /// The out-of-order samples of series `id`, if it has any.
+    pub(crate) fn ooo_of(&self, id: SeriesId) -> Option<&OooSamples> {
+        self.ooo.get(&id)
     }
 
-    /// The label names and values of `s` as symbol ids.
-    pub(crate) fn label_ids<'a>(
-        &'a self,
-        s: &MemSeries,
-    ) -> impl Iterator<Item = (SymbolId, SymbolId)> + 'a {
-        self.pairs(s).chunks_exact(2).map(|p| (p[0], p[1]))
+    /// The label names and values of `s` as symbol ids, in label order.
+    pub(crate) fn label_ids(&self, s: &MemSeries) -> LabelIds<'_> {
+        pairs_at(&self.arena, s.labels)
     }
 
     /// Whether series `id`'s labels are `labels`.
     pub(crate) fn labels_eq(&self, id: SeriesId, labels: &Labels) -> bool {
         self.get(id).is_some_and(|s| {
-            let pairs = self.pairs(s);
-            pairs.len() == 2 * labels.len()
-                && pairs.chunks_exact(2).zip(labels).all(|(p, (name, value))| {
-                    self.symbols.resolve(p[0]) == name && self.symbols.resolve(p[1]) == value
+            let pairs = self.label_ids(s);
+            pairs.len() == labels.len()
+                && pairs.zip(labels).all(|((n, v), (name, value))| {
+                    self.symbols.resolve(n) == name && self.symbols.resolve(v) == value
                 })
         })
     }
@@ -138,11 +203,12 @@ impl State {
 
     /// The labels of series `id`.
     pub(crate) fn labels_of(&self, id: SeriesId) -> Labels {
-        let pairs = self.get(id).map_or(&[][..], |s| self.pairs(s));
+        let Some(s) = self.get(id) else {
+            return Labels::default();
+        };
         Labels::new(
-            pairs
-                .chunks_exact(2)
-                .map(|p| (self.symbols.resolve(p[0]), self.symbols.resolve(p[1]))),
+            self.label_ids(s)
+                .map(|(n, v)| (self.symbols.resolve(n), self.symbols.resolve(v))),
         )
         .unwrap_or_default()
     }
@@ -158,20 +224,18 @@ impl State {
     pub(crate) fn create(&mut self, id: SeriesId, hash: u64, labels: &Labels) {
         debug_assert!(self.lookup(hash, labels).is_none());
         debug_assert_eq!(hash, labels.hash());
-        let offset = self.arena.len() as u32;
-        push_compact(&mut self.arena, labels.len() as u32);
+        let offset = u32::try_from(self.arena.len()).expect("label arena past 4 GiB");
+        push_varint(&mut self.arena, labels.len() as u32);
         for (n, v) in labels {
             let (n, v) = (self.symbols.intern(n), self.symbols.intern(v));
-            push_compact(&mut self.arena, n);
-            push_compact(&mut self.arena, v);
+            push_varint(&mut self.arena, n);
+            push_varint(&mut self.arena, v);
         }
         let symbols = &self.symbols;
         let pairs = pairs_at(&self.arena, offset);
         self.postings.add(
             id,
-            pairs
-                .chunks_exact(2)
-                .map(|p| (symbols.shared(p[0]), symbols.shared(p[1]))),
+            pairs.map(|(n, v)| (symbols.shared(n), symbols.shared(v))),
         );
         self.series.insert(id, MemSeries::new(offset));
         let (arena, series) = (&self.arena, &self.series);
@@ -218,10 +282,7 @@ impl State {
         if self.value_at(id, t).is_some() {
             return false;
         }
-        let Some(series) = self.series.get_mut(id) else {
-            return false;
-        };
-        let ooo = series.ooo.get_or_insert_with(Default::default);
+        let ooo = self.ooo.entry(id).or_default();
         let before = ooo.chunk_count();
         ooo.insert(t, v);
         self.chunks = self.chunks + ooo.chunk_count() - before;
@@ -235,7 +296,7 @@ impl State {
     /// sample at `t`.
     pub(crate) fn value_at(&self, id: SeriesId, t: i64) -> Option<u64> {
         let series = self.get(id)?;
-        if let Some(bits) = series.ooo.as_ref().and_then(|o| o.get(t)) {
+        if let Some(bits) = self.ooo_of(id).and_then(|o| o.get(t)) {
             return Some(bits);
         }
         let find = |bytes: &[u8]| {
@@ -265,11 +326,9 @@ impl State {
 }
 
 /// Chunks of `s` counted in `State::chunks`: closed ones, the open one if
-/// it holds samples, and out-of-order ones.
-fn series_chunks(s: &MemSeries) -> usize {
-    s.closed as usize
-        + usize::from(!s.open.is_empty())
-        + s.ooo.as_ref().map_or(0, |o| o.chunk_count())
+/// it holds samples, and out-of-order ones (`ooo`).
+fn series_chunks(s: &MemSeries, ooo: Option<&OooSamples>) -> usize {
+    s.closed as usize + usize::from(!s.open.is_empty()) + ooo.map_or(0, |o| o.chunk_count())
 }
 
 /// A head chunk that could not be read back.
@@ -313,7 +372,7 @@ impl State {
                 }
             }
         }
-        if let Some(ooo) = &series.ooo {
+        if let Some(ooo) = self.ooo_of(id) {
             out.extend(ooo.range(floor, i64::MAX));
             out.sort_unstable_by_key(|s| s.t);
         }
@@ -322,7 +381,8 @@ impl State {
 
     /// Chunks of series `id` counted in `chunks`.
     fn chunk_count(&self, id: SeriesId) -> usize {
-        self.get(id).map_or(0, series_chunks)
+        self.get(id)
+            .map_or(0, |s| series_chunks(s, self.ooo_of(id)))
     }
 
     /// Keeps only the samples of series `id` that `keep` accepts,
@@ -345,6 +405,7 @@ impl State {
         if let Some(series) = self.series.get_mut(id) {
             series.clear();
         }
+        self.ooo.remove(&id);
         for s in &kept {
             self.append(id, s.t, s.v, per_chunk);
         }
@@ -363,6 +424,7 @@ impl State {
             symbols: old_symbols,
             arena: old_arena,
             series: old_series,
+            ooo: mut old_ooo,
             files,
             floor,
             min_time,
@@ -387,8 +449,7 @@ impl State {
             label_buf.clear();
             label_buf.extend(
                 pairs_at(&old_arena, s.labels)
-                    .chunks_exact(2)
-                    .map(|p| (old_symbols.resolve(p[0]), old_symbols.resolve(p[1]))),
+                    .map(|(n, v)| (old_symbols.resolve(n), old_symbols.resolve(v))),
             );
             let labels = Labels::new(label_buf.iter().copied()).unwrap_or_default();
             self.create(id, labels.hash(), &labels);
@@ -397,12 +458,16 @@ impl State {
                 s.newest_max_t = i64::MIN;
                 s.closed = 0;
             }
-            if let Some(ooo) = &mut s.ooo {
+            let ooo = old_ooo.remove(&id).map(|mut ooo| {
                 ooo.drop_before(cut);
-            }
+                ooo
+            });
             let fresh = self.series.get_mut(id).map_or(0, |f| f.labels);
             s.labels = fresh;
-            self.chunks += series_chunks(&s);
+            self.chunks += series_chunks(&s, ooo.as_ref());
+            if let Some(ooo) = ooo {
+                self.ooo.insert(id, ooo);
+            }
             kept += 1;
             self.series.replace(id, s);
         }
@@ -418,8 +483,8 @@ impl State {
     pub(crate) fn time_range(&self) -> Option<(i64, i64)> {
         let mut range: Option<(i64, i64)> = None;
         let bound = self.min_time.max(self.floor);
-        for (_, s) in self.series.iter() {
-            if let (Some(lo), Some(hi)) = (s.min_t(bound), s.last()) {
+        for (id, s) in self.series.iter() {
+            if let (Some(lo), Some(hi)) = (s.min_t(bound, self.ooo_of(id)), s.last()) {
                 range = Some(match range {
                     None => (lo, hi.t),
                     Some((a, b)) => (a.min(lo), b.max(hi.t)),
@@ -469,7 +534,11 @@ mod tests {
         for (id, l) in cases.iter().enumerate() {
             state.create(id as u32, l.hash(), l);
             let s = state.get(id as u32).unwrap();
-            assert_eq!(hash_pairs(&state.symbols, state.pairs(s)), l.hash(), "{l}");
+            assert_eq!(
+                hash_pairs(&state.symbols, state.label_ids(s)),
+                l.hash(),
+                "{l}"
+            );
             assert_eq!(state.labels_of(id as u32), *l);
         }
         // Many series: the index grows and rehashes from the arena.
@@ -480,6 +549,49 @@ mod tests {
         for i in (0..5000u32).step_by(97) {
             let l = labels! { "i" => i.to_string() };
             assert_eq!(state.lookup(l.hash(), &l), Some(100 + i));
+        }
+    }
+
+    #[test]
+    fn varints_round_trip() {
+        let cases = [
+            0,
+            1,
+            0x7f,
+            0x80,
+            0x3fff,
+            0x4000,
+            0x1f_ffff,
+            0x20_0000,
+            u32::MAX,
+        ];
+        let mut arena = Vec::new();
+        for n in cases {
+            push_varint(&mut arena, n);
+        }
+        assert_eq!(arena.len(), 1 + 1 + 1 + 2 + 2 + 3 + 3 + 4 + 5);
+        let mut pos = 0;
+        for n in cases {
+            assert_eq!(read_varint(&arena, &mut pos), n);
+        }
+        assert_eq!(pos, arena.len());
+        assert_eq!(read_varint(&arena, &mut pos), 0, "past the end");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn label_ids_round_trip(ids in proptest::collection::vec(proptest::num::u32::ANY, 0..40)) {
+            let mut arena = vec![0xff, 0x01];
+            let offset = arena.len() as u32;
+            let pairs = ids.len() / 2;
+            push_varint(&mut arena, pairs as u32);
+            for &id in &ids[..2 * pairs] {
+                push_varint(&mut arena, id);
+            }
+            push_varint(&mut arena, 7);
+            let back: Vec<u32> = pairs_at(&arena, offset).flat_map(|(n, v)| [n, v]).collect();
+            proptest::prop_assert_eq!(&back[..], &ids[..2 * pairs]);
+            proptest::prop_assert_eq!(pairs_at(&arena, offset).len(), pairs);
         }
     }
 

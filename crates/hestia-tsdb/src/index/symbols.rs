@@ -1,5 +1,5 @@
 //! [`Symbols`]: the head's string interner. Every label name and value is
-//! stored once and named by a [`SymbolId`], so a series costs eight bytes
+//! stored once and named by a [`SymbolId`], so a series costs a few bytes
 //! per label instead of two strings.
 
 use std::collections::HashMap;
