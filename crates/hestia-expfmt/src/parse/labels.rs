@@ -70,6 +70,9 @@ pub struct SeriesLabels<'a> {
     /// Text: replaces the value of the label of that name. Protobuf: an
     /// extra label after the pairs (`le`/`quantile` of flattened series).
     canonical: Option<Canonical>,
+    /// Text series: the series' name and labels as written (empty for
+    /// exemplars and protobuf).
+    series_text: &'a str,
 }
 
 impl<'a> SeriesLabels<'a> {
@@ -77,13 +80,21 @@ impl<'a> SeriesLabels<'a> {
         Self {
             source: Source::Text(raw),
             canonical,
+            series_text: "",
         }
+    }
+
+    /// Records the text of the whole series (name and labels) as written.
+    pub(crate) fn with_series_text(mut self, text: &'a str) -> Self {
+        self.series_text = text;
+        self
     }
 
     pub(crate) fn pairs(pairs: &'a [LabelPair], extra: Option<Canonical>) -> Self {
         Self {
             source: Source::Pairs(pairs),
             canonical: extra,
+            series_text: "",
         }
     }
 
@@ -126,6 +137,23 @@ impl<'a> SeriesLabels<'a> {
         match self.source {
             Source::Text(raw) => Some((raw, self.canonical.as_ref().map(Canonical::value))),
             Source::Pairs(_) => None,
+        }
+    }
+
+    /// For a series of a text exposition: its name and labels as written,
+    /// in one slice of the input (from the name's first byte, or the `{`
+    /// of a quoted name, to the closing `}`, blanks and escapes as they
+    /// are), and the canonical value that replaces its `le` or `quantile`,
+    /// if any. The pair decides the series' name and labels, so a caller
+    /// that interns series by their text can hash the slice as it is.
+    /// `None` for protobuf series and for exemplars.
+    pub fn series_text(&self) -> Option<(&'a str, Option<&str>)> {
+        match self.source {
+            Source::Text(_) if !self.series_text.is_empty() => Some((
+                self.series_text,
+                self.canonical.as_ref().map(Canonical::value),
+            )),
+            _ => None,
         }
     }
 

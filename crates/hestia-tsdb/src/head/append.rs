@@ -50,14 +50,38 @@ struct Resolved {
     head_max: i64,
 }
 
+/// The batch buffers of an appender, kept by the thread that dropped the
+/// last one for the next appender it creates: a scrape loop's batches
+/// have about the same size every time, so they are not regrown (and
+/// rehashed) from empty at each scrape.
+#[derive(Default)]
+struct Buffers {
+    pending: Vec<RefSample>,
+    pending_ooo: Vec<RefSample>,
+    newest: HashMap<SeriesId, Sample, foldhash::fast::RandomState>,
+    seen: HashMap<(SeriesId, i64), u64, foldhash::fast::RandomState>,
+}
+
+/// Buffers larger than this many entries are freed rather than kept.
+const KEEP_ENTRIES: usize = 1 << 16;
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Option<Buffers>> = const { std::cell::RefCell::new(None) };
+}
+
 impl<'h> HeadAppender<'h> {
     pub(super) fn new(head: &'h Head) -> HeadAppender<'h> {
+        let b = SPARE
+            .try_with(|s| s.borrow_mut().take())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         HeadAppender {
             head,
-            pending: Vec::new(),
-            pending_ooo: Vec::new(),
-            newest: HashMap::default(),
-            seen: HashMap::default(),
+            pending: b.pending,
+            pending_ooo: b.pending_ooo,
+            newest: b.newest,
+            seen: b.seen,
         }
     }
 
@@ -269,6 +293,31 @@ impl Appender for HeadAppender<'_> {
 
     fn rollback(self: Box<Self>) -> Result<(), StorageError> {
         Ok(())
+    }
+}
+
+impl Drop for HeadAppender<'_> {
+    /// Hands the emptied buffers to the thread's next appender, unless
+    /// this batch made them large.
+    fn drop(&mut self) {
+        if self.pending.capacity() > KEEP_ENTRIES
+            || self.pending_ooo.capacity() > KEEP_ENTRIES
+            || self.newest.capacity() > KEEP_ENTRIES
+            || self.seen.capacity() > KEEP_ENTRIES
+        {
+            return;
+        }
+        let mut b = Buffers {
+            pending: std::mem::take(&mut self.pending),
+            pending_ooo: std::mem::take(&mut self.pending_ooo),
+            newest: std::mem::take(&mut self.newest),
+            seen: std::mem::take(&mut self.seen),
+        };
+        b.pending.clear();
+        b.pending_ooo.clear();
+        b.newest.clear();
+        b.seen.clear();
+        let _ = SPARE.try_with(|s| *s.borrow_mut() = Some(b));
     }
 }
 
