@@ -412,6 +412,28 @@ mod tests {
                 p("{\"a.b\", c=\"d\"}", None),
             ]
         );
+        // OpenMetrics: the same, for a repeated head too.
+        let input = "# TYPE h histogram\nh_bucket{le=\"1\"} 1 4\nh_bucket{le=\"1\"} 1 5\n\
+            h_count 2 5\nh_sum 1 5\n# EOF\n";
+        let texts: Vec<(String, Option<String>)> =
+            super::super::OpenMetricsParser::lenient(input.as_bytes())
+                .filter_map(|e| match e.unwrap() {
+                    Entry::Series(s) => s
+                        .labels
+                        .series_text()
+                        .map(|(t, c)| (t.to_string(), c.map(str::to_string))),
+                    _ => None,
+                })
+                .collect();
+        assert_eq!(
+            texts,
+            [
+                p("h_bucket{le=\"1\"}", Some("1.0")),
+                p("h_bucket{le=\"1\"}", Some("1.0")),
+                p("h_count", None),
+                p("h_sum", None),
+            ]
+        );
     }
 
     #[test]
