@@ -348,11 +348,11 @@ impl<'a> Cursor<'a> {
             i += 2;
             let value_start = i;
             loop {
-                match *b.get(i)? {
-                    b'"' => break,
-                    b'\\' => i += 2,
-                    _ => i += 1,
+                i = quote_or_backslash(b, i)?;
+                if b[i] == b'"' {
+                    break;
                 }
+                i += 2;
             }
             let value = self.s.get(value_start..i)?;
             if name == "__name__" || out.iter().any(|l| l.name == name) {
@@ -371,6 +371,30 @@ impl<'a> Cursor<'a> {
             }
         }
     }
+}
+
+/// The position of the first `"` or `\\` in `b` from `i`, eight bytes at a
+/// time.
+fn quote_or_backslash(b: &[u8], mut i: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    const BACKSLASHES: u64 = ONES * b'\\' as u64;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().ok()?);
+        let (q, s) = (w ^ QUOTES, w ^ BACKSLASHES);
+        // A zero byte of `q` or `s` marks a match; the lowest marked byte
+        // is exact (borrows only mark bytes above a real match).
+        let found = (q.wrapping_sub(ONES) & !q | s.wrapping_sub(ONES) & !s) & HIGH;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\')
+        .map(|p| i + p)
 }
 
 /// Refuses `__name__` as a label and duplicate names.
@@ -540,6 +564,16 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn finds_quotes_and_backslashes(text in "[a!#\\[\\]\"\\\\\u{80}-\u{ff}]{0,40}", from in 0usize..45) {
+            let b = text.as_bytes();
+            let want = b
+                .get(from..)
+                .and_then(|r| r.iter().position(|&c| c == b'"' || c == b'\\'))
+                .map(|p| from + p);
+            proptest::prop_assert_eq!(quote_or_backslash(b, from), want);
+        }
+
         #[test]
         fn label_sets_read_as_the_general_reader_does(
             parts in proptest::collection::vec(
