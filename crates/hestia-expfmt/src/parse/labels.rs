@@ -24,13 +24,15 @@ pub struct Label<'l> {
 /// A label value rewritten to canonical form, stored inline.
 #[derive(Clone, Copy)]
 pub(crate) struct Canonical {
-    pub(crate) name: &'static str,
+    /// The label: `quantile` if set, `le` otherwise (a flag rather than
+    /// the name keeps parsed entries small).
+    quantile: bool,
     len: u8,
     buf: [u8; 32],
 }
 
 impl Canonical {
-    /// The canonical form of `v` for label `name`.
+    /// The canonical form of `v` for label `name` (`le` or `quantile`).
     pub(crate) fn new(name: &'static str, v: f64) -> Self {
         let mut out = Vec::with_capacity(32);
         if v == 0.0 {
@@ -43,9 +45,18 @@ impl Canonical {
         let len = out.len().min(32);
         buf[..len].copy_from_slice(&out[..len]);
         Self {
-            name,
+            quantile: name == "quantile",
             len: len as u8,
             buf,
+        }
+    }
+
+    /// The label whose value this replaces.
+    pub(crate) fn name(&self) -> &'static str {
+        if self.quantile {
+            "quantile"
+        } else {
+            "le"
         }
     }
 
@@ -205,7 +216,7 @@ impl<'l> Iterator for LabelIter<'l> {
                 }
                 self.extra_done = true;
                 self.canonical.map(|c| Label {
-                    name: Cow::Borrowed(c.name),
+                    name: Cow::Borrowed(c.name()),
                     value: Cow::Borrowed(c.value()),
                 })
             }
@@ -216,7 +227,7 @@ impl<'l> Iterator for LabelIter<'l> {
                     continue; // The quoted metric name inside the braces.
                 };
                 let name = unescape_label(name);
-                if let Some(c) = self.canonical.filter(|c| c.name == name) {
+                if let Some(c) = self.canonical.filter(|c| c.name() == name) {
                     return Some(Label {
                         name,
                         value: Cow::Borrowed(c.value()),
