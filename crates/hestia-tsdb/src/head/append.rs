@@ -380,3 +380,49 @@ pub(super) fn log_unlogged(
         state.write().unlogged.extend(ids);
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use hestia_model::labels;
+    use hestia_storage::Appendable;
+
+    use super::super::HeadOptions;
+    use super::*;
+
+    /// Appenders on one thread reuse the buffers of the one before: what
+    /// a rolled back batch held must not leak into the next.
+    #[test]
+    fn reused_buffers_start_empty() {
+        let a = labels! { "__name__" => "a" };
+        for window in [0, 100] {
+            let head = Head::new(HeadOptions {
+                out_of_order_window: window,
+                ..HeadOptions::default()
+            })
+            .unwrap();
+            // (samples as (t, value), commit?); every sample is accepted
+            // unless a rolled back one is still pending: `a` at 10 would
+            // refuse 5 as out of order, `a` at 5 = 1.0 would refuse 5 = 2.0
+            // as a duplicate.
+            let batches: [(&[(i64, f64)], bool); 4] = [
+                (&[(10, 1.0)], false),
+                (&[(5, 1.0)], false),
+                (&[(5, 2.0)], true),
+                (&[(6, 3.0)], true),
+            ];
+            for (i, (samples, commit)) in batches.into_iter().enumerate() {
+                let mut app = head.appender();
+                for &(t, v) in samples {
+                    let got = app.append(None, &a, t, v);
+                    assert!(got.is_ok(), "window {window}, batch {i}: @{t}: {got:?}");
+                }
+                if commit {
+                    app.commit().unwrap();
+                } else {
+                    app.rollback().unwrap();
+                }
+            }
+            assert_eq!(head.stats().samples, 2, "window {window}");
+        }
+    }
+}
