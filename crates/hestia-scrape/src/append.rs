@@ -11,6 +11,12 @@
 //! skipped; a broken limit, a parse error or another storage refusal fails
 //! the whole scrape, whose caller then rolls the batch back and appends an
 //! empty scrape instead (every series of the previous scrape goes stale).
+//!
+//! A text series is looked up in the cache by the XXH3-128 of its
+//! `name{labels}` slice of the body, hashed in place (as Prometheus keys
+//! its cache by the series' raw bytes); series whose `le`/`quantile` the
+//! parser rewrote, and protobuf series, by the length-prefixed text of
+//! [`series_key`].
 
 use hestia_config::relabel::{self, RelabelConfig};
 use hestia_expfmt::parse::{

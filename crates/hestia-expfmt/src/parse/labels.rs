@@ -5,7 +5,10 @@
 //! by the parser; iterating re-reads it and unescapes a value only when it
 //! contains a backslash. The `le` of a classic histogram bucket and the
 //! `quantile` of a summary are given in canonical OpenMetrics form (`1.0`,
-//! `+Inf`) as Prometheus 3 stores them, from a small inline buffer.
+//! `+Inf`) as Prometheus 3 stores them, from a small inline buffer. A text
+//! series also keeps its whole `name{labels}` slice
+//! ([`SeriesLabels::series_text`]), which a scraper can hash in place to
+//! recognise a series seen before without reading its labels.
 
 use std::borrow::Cow;
 use std::fmt;

@@ -4,6 +4,12 @@
 //!
 //! `strict` selects OpenMetrics' grammar (no optional whitespace, no
 //! trailing comma); otherwise the Prometheus text lexer's leniency applies.
+//!
+//! Label sets are read in one pass when they take the common form (bare
+//! names, `name="value"` pairs separated by single commas, no blanks, no
+//! `__name__`, no duplicate), with a name lookup table and values scanned
+//! eight bytes at a time; anything else is read again by the general
+//! reader, so errors and their columns do not depend on the fast path.
 
 use std::borrow::Cow;
 

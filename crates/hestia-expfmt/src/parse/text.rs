@@ -4,6 +4,10 @@
 //! newline) and its checks (name syntax, UTF-8, value and integer
 //! timestamp syntax), plus duplicate label names, which Prometheus refuses
 //! at append time.
+//!
+//! The canonical `le`/`quantile` forms are memoised per exposition
+//! ([`CanonicalMemo`], shared with the OpenMetrics parser): the buckets of
+//! every histogram of a family repeat the same bounds.
 
 use std::borrow::Cow;
 

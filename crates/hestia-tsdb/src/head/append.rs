@@ -11,6 +11,12 @@
 //! value is a duplicate). Such samples are collected apart, logged as
 //! out-of-order samples records after the batch's in-order ones, and
 //! applied after them into the series' out-of-order store.
+//!
+//! An appender's batch buffers (pending samples, the newest pending sample
+//! per series, the out-of-order duplicate map) are handed on emptied to
+//! the next appender created on the same thread, up to 65,536 entries
+//! each, so a scrape loop's batches are not regrown and rehashed from
+//! empty every interval.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
