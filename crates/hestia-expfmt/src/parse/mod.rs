@@ -208,7 +208,7 @@ pub(crate) fn utf8_prefix(input: &[u8]) -> (&str, Option<usize>) {
 /// whether a `\n` ended it.
 pub(crate) fn next_line(text: &str, pos: usize) -> (&str, bool) {
     let rest = text.get(pos..).unwrap_or("");
-    match memchr::memchr(b'\n', rest.as_bytes()) {
+    match rest.find('\n') {
         Some(i) => (&rest[..i], true),
         None => (rest, false),
     }
