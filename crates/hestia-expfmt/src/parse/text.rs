@@ -207,6 +207,9 @@ pub(crate) struct CanonicalMemo<'a> {
     entries: Vec<(&'static str, &'a str, Option<Canonical>)>,
     /// The entry replaced next once full.
     next: usize,
+    /// The entry used last: the search starts after it, where the next
+    /// bucket of a histogram usually is.
+    last: usize,
 }
 
 impl<'a> CanonicalMemo<'a> {
@@ -221,17 +224,21 @@ impl<'a> CanonicalMemo<'a> {
     ) -> Option<Canonical> {
         let label = kind.canonical_label(suffix)?;
         let raw = labels.iter().find(|l| l.name == label)?.value;
-        if let Some((_, _, c)) = self
-            .entries
-            .iter()
-            .find(|(l, r, _)| *r == raw && *l == label)
-        {
-            return *c;
+        let n = self.entries.len();
+        for k in 1..=n {
+            let i = (self.last + k) % n;
+            let (l, r, c) = self.entries[i];
+            if r == raw && l == label {
+                self.last = i;
+                return c;
+            }
         }
         let c = canonical_of(label, raw);
-        if self.entries.len() < MEMO_SIZE {
+        if n < MEMO_SIZE {
+            self.last = n;
             self.entries.push((label, raw, c));
         } else {
+            self.last = self.next;
             self.entries[self.next] = (label, raw, c);
             self.next = (self.next + 1) % MEMO_SIZE;
         }
