@@ -11,6 +11,12 @@
 //! skipped; a broken limit, a parse error or another storage refusal fails
 //! the whole scrape, whose caller then rolls the batch back and appends an
 //! empty scrape instead (every series of the previous scrape goes stale).
+//!
+//! A text series is looked up in the cache by the XXH3-128 of its
+//! `name{labels}` slice of the body, hashed in place (as Prometheus keys
+//! its cache by the series' raw bytes); series whose `le`/`quantile` the
+//! parser rewrote, and protobuf series, by the length-prefixed text of
+//! [`series_key`].
 
 use hestia_config::relabel::{self, RelabelConfig};
 use hestia_expfmt::parse::{
@@ -20,7 +26,7 @@ use hestia_expfmt::Format;
 use hestia_model::{Labels, METRIC_NAME, STALE_NAN};
 use hestia_storage::{AppendError, Appender};
 
-use crate::cache::{key_of, series_key, MetaPart, MetadataSnapshot, SeriesCache};
+use crate::cache::{key_of, series_key, Key, MetaPart, MetadataSnapshot, SeriesCache};
 use crate::Error;
 
 /// The settings of a job that decide what a scrape appends.
@@ -170,8 +176,13 @@ impl Run<'_> {
         self.counts.scraped += 1;
         let explicit = s.timestamp.filter(|_| self.rules.honor_timestamps);
         let t = explicit.unwrap_or(self.t);
-        series_key(&mut self.key, s);
-        let key = key_of(&self.key);
+        let key = match s.labels.series_text() {
+            Some((text, None)) => text_key(text),
+            _ => {
+                series_key(&mut self.key, s);
+                key_of(&self.key)
+            }
+        };
         if self.cache.is_dropped(key) {
             return Ok(());
         }
@@ -233,6 +244,20 @@ impl Run<'_> {
         self.counts.post_relabel += 1;
         Ok(())
     }
+}
+
+/// The seed of [`text_key`]: keys of whole series texts come from another
+/// hash function than the length-prefixed keys of [`series_key`], so the
+/// two kinds of text never meet.
+const TEXT_KEY_SEED: u64 = 0x6865_7374_6961_7478;
+
+/// The cache key of a text series with no canonical `le`/`quantile`
+/// rewrite, from its name and labels as written (one slice of the body,
+/// hashed where it lies): the text decides the series, and the same series
+/// written differently (blanks, label order) only gets a second entry.
+fn text_key(text: &str) -> Key {
+    let h = xxhash_rust::xxh3::xxh3_128_with_seed(text.as_bytes(), TEXT_KEY_SEED);
+    ((h >> 64) as u64, h as u64)
 }
 
 /// Calls `f` with every entry of `body`; stops at the first error.

@@ -5,7 +5,10 @@
 //! by the parser; iterating re-reads it and unescapes a value only when it
 //! contains a backslash. The `le` of a classic histogram bucket and the
 //! `quantile` of a summary are given in canonical OpenMetrics form (`1.0`,
-//! `+Inf`) as Prometheus 3 stores them, from a small inline buffer.
+//! `+Inf`) as Prometheus 3 stores them, from a small inline buffer. A text
+//! series also keeps its whole `name{labels}` slice
+//! ([`SeriesLabels::series_text`]), which a scraper can hash in place to
+//! recognise a series seen before without reading its labels.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -24,13 +27,15 @@ pub struct Label<'l> {
 /// A label value rewritten to canonical form, stored inline.
 #[derive(Clone, Copy)]
 pub(crate) struct Canonical {
-    pub(crate) name: &'static str,
+    /// The label: `quantile` if set, `le` otherwise (a flag rather than
+    /// the name keeps parsed entries small).
+    quantile: bool,
     len: u8,
     buf: [u8; 32],
 }
 
 impl Canonical {
-    /// The canonical form of `v` for label `name`.
+    /// The canonical form of `v` for label `name` (`le` or `quantile`).
     pub(crate) fn new(name: &'static str, v: f64) -> Self {
         let mut out = Vec::with_capacity(32);
         if v == 0.0 {
@@ -43,9 +48,18 @@ impl Canonical {
         let len = out.len().min(32);
         buf[..len].copy_from_slice(&out[..len]);
         Self {
-            name,
+            quantile: name == "quantile",
             len: len as u8,
             buf,
+        }
+    }
+
+    /// The label whose value this replaces.
+    pub(crate) fn name(&self) -> &'static str {
+        if self.quantile {
+            "quantile"
+        } else {
+            "le"
         }
     }
 
@@ -70,6 +84,9 @@ pub struct SeriesLabels<'a> {
     /// Text: replaces the value of the label of that name. Protobuf: an
     /// extra label after the pairs (`le`/`quantile` of flattened series).
     canonical: Option<Canonical>,
+    /// Text series: the series' name and labels as written (empty for
+    /// exemplars and protobuf).
+    series_text: &'a str,
 }
 
 impl<'a> SeriesLabels<'a> {
@@ -77,13 +94,21 @@ impl<'a> SeriesLabels<'a> {
         Self {
             source: Source::Text(raw),
             canonical,
+            series_text: "",
         }
+    }
+
+    /// Records the text of the whole series (name and labels) as written.
+    pub(crate) fn with_series_text(mut self, text: &'a str) -> Self {
+        self.series_text = text;
+        self
     }
 
     pub(crate) fn pairs(pairs: &'a [LabelPair], extra: Option<Canonical>) -> Self {
         Self {
             source: Source::Pairs(pairs),
             canonical: extra,
+            series_text: "",
         }
     }
 
@@ -126,6 +151,23 @@ impl<'a> SeriesLabels<'a> {
         match self.source {
             Source::Text(raw) => Some((raw, self.canonical.as_ref().map(Canonical::value))),
             Source::Pairs(_) => None,
+        }
+    }
+
+    /// For a series of a text exposition: its name and labels as written,
+    /// in one slice of the input (from the name's first byte, or the `{`
+    /// of a quoted name, to the closing `}`, blanks and escapes as they
+    /// are), and the canonical value that replaces its `le` or `quantile`,
+    /// if any. The pair decides the series' name and labels, so a caller
+    /// that interns series by their text can hash the slice as it is.
+    /// `None` for protobuf series and for exemplars.
+    pub fn series_text(&self) -> Option<(&'a str, Option<&str>)> {
+        match self.source {
+            Source::Text(_) if !self.series_text.is_empty() => Some((
+                self.series_text,
+                self.canonical.as_ref().map(Canonical::value),
+            )),
+            _ => None,
         }
     }
 
@@ -177,7 +219,7 @@ impl<'l> Iterator for LabelIter<'l> {
                 }
                 self.extra_done = true;
                 self.canonical.map(|c| Label {
-                    name: Cow::Borrowed(c.name),
+                    name: Cow::Borrowed(c.name()),
                     value: Cow::Borrowed(c.value()),
                 })
             }
@@ -188,7 +230,7 @@ impl<'l> Iterator for LabelIter<'l> {
                     continue; // The quoted metric name inside the braces.
                 };
                 let name = unescape_label(name);
-                if let Some(c) = self.canonical.filter(|c| c.name == name) {
+                if let Some(c) = self.canonical.filter(|c| c.name() == name) {
                     return Some(Label {
                         name,
                         value: Cow::Borrowed(c.value()),

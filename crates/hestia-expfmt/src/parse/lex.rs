@@ -4,6 +4,12 @@
 //!
 //! `strict` selects OpenMetrics' grammar (no optional whitespace, no
 //! trailing comma); otherwise the Prometheus text lexer's leniency applies.
+//!
+//! Label sets are read in one pass when they take the common form (bare
+//! names, `name="value"` pairs separated by single commas, no blanks, no
+//! `__name__`, no duplicate), with a name lookup table and values scanned
+//! eight bytes at a time; anything else is read again by the general
+//! reader, so errors and their columns do not depend on the fast path.
 
 use std::borrow::Cow;
 
@@ -45,12 +51,38 @@ pub(crate) fn snippet(s: &str) -> String {
     format!("{out:?}")
 }
 
+/// Byte classes of names: bit 0 a label name's first byte, bit 1 a label
+/// name's other bytes, bit 2 a metric name's first byte, bit 3 a metric
+/// name's other bytes.
+const NAME_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let alpha = b.is_ascii_alphabetic() || b == b'_';
+        let digit = b.is_ascii_digit();
+        let mut v = 0;
+        if alpha {
+            v |= 0b1111;
+        }
+        if digit {
+            v |= 0b1010;
+        }
+        if b == b':' {
+            v |= 0b1100;
+        }
+        t[c] = v;
+        c += 1;
+    }
+    t
+};
+
 pub(crate) fn is_name_start(c: u8, metric: bool) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || (metric && c == b':')
+    NAME_CLASS[usize::from(c)] & if metric { 0b0100 } else { 0b0001 } != 0
 }
 
 pub(crate) fn is_name_char(c: u8, metric: bool) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || (metric && c == b':')
+    NAME_CLASS[usize::from(c)] & if metric { 0b1000 } else { 0b0010 } != 0
 }
 
 impl<'a> Cursor<'a> {
@@ -196,6 +228,26 @@ impl<'a> Cursor<'a> {
         &mut self,
         strict: bool,
         out: &mut Vec<RawLabel<'a>>,
+        name: Option<&mut Option<Cow<'a, str>>>,
+    ) -> Result<&'a str, ParseError> {
+        out.clear();
+        let open = self.pos;
+        if self.peek() == Some(b'{') {
+            if let Some(end) = self.label_set_plain(open, out) {
+                self.pos = end;
+                return Ok(self.s.get(open + 1..end - 1).unwrap_or(""));
+            }
+            out.clear();
+        }
+        self.label_set_general(strict, out, name)
+    }
+
+    /// [`Cursor::label_set`] for any input: the reader that gives every
+    /// error its position.
+    fn label_set_general(
+        &mut self,
+        strict: bool,
+        out: &mut Vec<RawLabel<'a>>,
         mut name: Option<&mut Option<Cow<'a, str>>>,
     ) -> Result<&'a str, ParseError> {
         out.clear();
@@ -273,8 +325,97 @@ impl<'a> Cursor<'a> {
     }
 }
 
+impl<'a> Cursor<'a> {
+    /// The common case of [`Cursor::label_set`], read in one pass: bare
+    /// label names, `=` and a quoted value with nothing between them,
+    /// separated by single commas, no trailing comma, no `__name__` and no
+    /// duplicate. Fills `out` and returns the position after the `}` at
+    /// `open`; `None` (with `out` partly filled) for anything else, which
+    /// the general reader then reads again, errors and all.
+    fn label_set_plain(&self, open: usize, out: &mut Vec<RawLabel<'a>>) -> Option<usize> {
+        let b = self.s.as_bytes();
+        let mut i = open + 1;
+        if b.get(i) == Some(&b'}') {
+            return Some(i + 1);
+        }
+        loop {
+            let start = i;
+            if !is_name_start(*b.get(i)?, false) {
+                return None;
+            }
+            i += 1;
+            while b.get(i).is_some_and(|&c| is_name_char(c, false)) {
+                i += 1;
+            }
+            let name = self.s.get(start..i)?;
+            if b.get(i..i + 2)? != b"=\"" {
+                return None;
+            }
+            i += 2;
+            let value_start = i;
+            loop {
+                i = quote_or_backslash(b, i)?;
+                if b[i] == b'"' {
+                    break;
+                }
+                i += 2;
+            }
+            let value = self.s.get(value_start..i)?;
+            if name == "__name__" || out.iter().any(|l| l.name == name) {
+                return None;
+            }
+            out.push(RawLabel {
+                name,
+                value,
+                at: start,
+            });
+            i += 1;
+            match b.get(i)? {
+                b',' if b.get(i + 1) != Some(&b'}') => i += 1,
+                b'}' => return Some(i + 1),
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// The position of the first `"` or `\\` in `b` from `i`, eight bytes at a
+/// time.
+fn quote_or_backslash(b: &[u8], mut i: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    const BACKSLASHES: u64 = ONES * b'\\' as u64;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().ok()?);
+        let (q, s) = (w ^ QUOTES, w ^ BACKSLASHES);
+        // A zero byte of `q` or `s` marks a match; the lowest marked byte
+        // is exact (borrows only mark bytes above a real match).
+        let found = (q.wrapping_sub(ONES) & !q | s.wrapping_sub(ONES) & !s) & HIGH;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\')
+        .map(|p| i + p)
+}
+
 /// Refuses `__name__` as a label and duplicate names.
 fn check_labels(cur: &Cursor<'_>, labels: &[RawLabel<'_>]) -> Result<(), ParseError> {
+    // Without escapes in the names (bare names never have any), the raw
+    // names are the names: compare them as they are.
+    let plain = labels.len() <= 32 && labels.iter().all(|l| !l.name.contains('\\'));
+    if plain
+        && labels
+            .iter()
+            .enumerate()
+            .all(|(i, l)| l.name != "__name__" && labels[..i].iter().all(|o| o.name != l.name))
+    {
+        return Ok(());
+    }
     for (i, l) in labels.iter().enumerate() {
         let name = l.name();
         if name == "__name__" {
@@ -372,6 +513,91 @@ mod tests {
             .map(|l| (l.name().into_owned(), unescape_label(l.value).into_owned()))
             .collect();
         Ok((h.name.into_owned(), pairs))
+    }
+
+    /// What a label set reader gives: the labels, the raw text and where
+    /// the cursor ends, or the error.
+    type Read = Result<(Vec<(String, String, usize)>, String, usize), ParseError>;
+
+    fn read_set(line: &str, strict: bool, general: bool) -> Read {
+        let mut cur = Cursor::new(line, 1);
+        let mut out = Vec::new();
+        let mut slot = None;
+        let raw = if general {
+            cur.label_set_general(strict, &mut out, Some(&mut slot))?
+        } else {
+            cur.label_set(strict, &mut out, Some(&mut slot))?
+        };
+        let labels = out
+            .iter()
+            .map(|l| (l.name.to_string(), l.value.to_string(), l.at))
+            .collect();
+        Ok((labels, raw.to_string(), cur.pos))
+    }
+
+    #[test]
+    fn plain_label_sets_read_as_the_general_reader_does() {
+        for line in [
+            "{}",
+            "{} 1",
+            r#"{a="b"}"#,
+            r#"{a="b",c="d"} 1"#,
+            r#"{a="b\"c",d="\\"}"#,
+            r#"{a="b",}"#,
+            r#"{a="b",a="c"}"#,
+            r#"{__name__="x"}"#,
+            r#"{a="b" }"#,
+            r#"{a ="b"}"#,
+            r#"{"a"="b"}"#,
+            r#"{"name",a="b"}"#,
+            r#"{a="b"c="d"}"#,
+            r#"{a="b,"#,
+            r#"{a="b"#,
+            r#"{a="b\"#,
+            r#"{a=b}"#,
+            r#"{1="b"}"#,
+            r#"{a:b="c"}"#,
+            "{a=\"\u{e9}\"}",
+        ] {
+            for strict in [false, true] {
+                assert_eq!(
+                    read_set(line, strict, false),
+                    read_set(line, strict, true),
+                    "{line} strict={strict}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn finds_quotes_and_backslashes(text in "[a!#\\[\\]\"\\\\\u{80}-\u{ff}]{0,40}", from in 0usize..45) {
+            let b = text.as_bytes();
+            let want = b
+                .get(from..)
+                .and_then(|r| r.iter().position(|&c| c == b'"' || c == b'\\'))
+                .map(|p| from + p);
+            proptest::prop_assert_eq!(quote_or_backslash(b, from), want);
+        }
+
+        #[test]
+        fn label_sets_read_as_the_general_reader_does(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "b", "le", "_x9", "__name__", "=", "\"", "\\", ",", "}", " ", "{", "1", "é",
+                    "a=\"x\"", "b=\"y\"", "a=\"x\",", "b=\"\\\"\",", "}",
+                ]),
+                0..16,
+            ),
+            strict: bool,
+        ) {
+            let line = format!("{{{}", parts.concat());
+            proptest::prop_assert_eq!(
+                read_set(&line, strict, false),
+                read_set(&line, strict, true),
+                "{}", line
+            );
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::labels::{unescape, unescape_label, SeriesLabels};
 use super::lex::{series_head, Cursor, RawLabel};
 use super::number::{parse_real, parse_value, secs_to_ms};
 use super::om_rules::{Meta, Rules, Sample};
-use super::text::canonical_for;
+use super::text::CanonicalMemo;
 use super::{next_line, utf8_prefix, Entry, ExemplarRef, FamilyType, Series};
 use crate::{Location, ParseError};
 
@@ -55,6 +55,7 @@ pub struct OpenMetricsParser<'a> {
     rules: Rules<'a>,
     labels: Vec<RawLabel<'a>>,
     exemplar_labels: Vec<RawLabel<'a>>,
+    memo: CanonicalMemo<'a>,
     /// The previous line's series head, if the previous line was a sample.
     last: Option<LastHead<'a>>,
 }
@@ -102,6 +103,7 @@ impl<'a> OpenMetricsParser<'a> {
             rules: Rules::new(strict),
             labels: Vec::new(),
             exemplar_labels: Vec::new(),
+            memo: CanonicalMemo::default(),
             last: None,
         }
     }
@@ -147,6 +149,7 @@ impl<'a> OpenMetricsParser<'a> {
             rules: self.rules.into_owned(),
             labels: Vec::new(),
             exemplar_labels: Vec::new(),
+            memo: CanonicalMemo::default(),
             last: None,
         }
     }
@@ -346,7 +349,7 @@ impl<'a> OpenMetricsParser<'a> {
                 let (kind, suffix) = self.rules.sample(&sample, name.clone())?;
                 let canonical = match repeated {
                     Some(h) if (h.kind, h.suffix) == (kind, suffix) => h.canonical,
-                    _ => canonical_for(kind, suffix, &self.labels),
+                    _ => self.memo.canonical_for(kind, suffix, &self.labels),
                 };
                 (kind, suffix, canonical)
             }
@@ -361,7 +364,7 @@ impl<'a> OpenMetricsParser<'a> {
         });
         Ok(Entry::Series(Series {
             name,
-            labels: SeriesLabels::text(raw_labels, canonical),
+            labels: SeriesLabels::text(raw_labels, canonical).with_series_text(&cur.s[..head_end]),
             value,
             timestamp: ts.map(secs_to_ms),
             exemplar,

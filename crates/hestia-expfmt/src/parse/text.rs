@@ -4,6 +4,10 @@
 //! newline) and its checks (name syntax, UTF-8, value and integer
 //! timestamp syntax), plus duplicate label names, which Prometheus refuses
 //! at append time.
+//!
+//! The canonical `le`/`quantile` forms are memoised per exposition
+//! ([`CanonicalMemo`], shared with the OpenMetrics parser): the buckets of
+//! every histogram of a family repeat the same bounds.
 
 use std::borrow::Cow;
 
@@ -34,6 +38,7 @@ pub struct TextParser<'a> {
     /// The family of the last `# TYPE` line, for `le`/`quantile`.
     family: Option<(Cow<'a, str>, FamilyType)>,
     labels: Vec<RawLabel<'a>>,
+    memo: CanonicalMemo<'a>,
 }
 
 impl<'a> TextParser<'a> {
@@ -48,6 +53,7 @@ impl<'a> TextParser<'a> {
             done: false,
             family: None,
             labels: Vec::new(),
+            memo: CanonicalMemo::default(),
         }
     }
 
@@ -137,7 +143,9 @@ impl<'a> TextParser<'a> {
     }
 
     fn series(&mut self, mut cur: Cursor<'a>) -> Result<Entry<'a>, ParseError> {
+        let head_start = cur.pos;
         let head = series_head(&mut cur, false, &mut self.labels)?;
+        let head_text = cur.s.get(head_start..cur.pos).unwrap_or("");
         if cur.skip_ws() == 0 {
             return Err(cur.expected("a blank before the value"));
         }
@@ -170,7 +178,7 @@ impl<'a> TextParser<'a> {
         let canonical = self.canonical(&head.name);
         Ok(Entry::Series(Series {
             name: head.name,
-            labels: SeriesLabels::text(head.raw_labels, canonical),
+            labels: SeriesLabels::text(head.raw_labels, canonical).with_series_text(head_text),
             value,
             timestamp,
             exemplar: None,
@@ -179,23 +187,68 @@ impl<'a> TextParser<'a> {
 
     /// The canonical `le`/`quantile` of a bucket or quantile sample of the
     /// current family, when it differs from what is written.
-    fn canonical(&self, name: &str) -> Option<Canonical> {
+    fn canonical(&mut self, name: &str) -> Option<Canonical> {
         let (family, kind) = self.family.as_ref()?;
         let suffix = kind.member_suffix(family, name, false)?;
-        canonical_for(*kind, suffix, &self.labels)
+        self.memo.canonical_for(*kind, suffix, &self.labels)
     }
 }
 
-/// The canonical form of the `le`/`quantile` label of a sample with
-/// `suffix` in a family of type `kind`, if it parses and is written
-/// differently.
-pub(crate) fn canonical_for(
-    kind: FamilyType,
-    suffix: &str,
-    labels: &[RawLabel<'_>],
-) -> Option<Canonical> {
-    let label = kind.canonical_label(suffix)?;
-    let raw = labels.iter().find(|l| l.name == label)?.value;
+/// How many `(label, value)` canonical forms a [`CanonicalMemo`] keeps:
+/// enough for the buckets of a histogram or the quantiles of a summary.
+const MEMO_SIZE: usize = 16;
+
+/// The canonical forms of `le`/`quantile` values already worked out in an
+/// exposition, by label and value as written: the buckets of every
+/// histogram of a family repeat the same few bounds, and formatting a
+/// float costs more than the rest of the line.
+#[derive(Default)]
+pub(crate) struct CanonicalMemo<'a> {
+    entries: Vec<(&'static str, &'a str, Option<Canonical>)>,
+    /// The entry replaced next once full.
+    next: usize,
+    /// The entry used last: the search starts after it, where the next
+    /// bucket of a histogram usually is.
+    last: usize,
+}
+
+impl<'a> CanonicalMemo<'a> {
+    /// The canonical form of the `le`/`quantile` label of a sample with
+    /// `suffix` in a family of type `kind`, if it parses and is written
+    /// differently.
+    pub(crate) fn canonical_for(
+        &mut self,
+        kind: FamilyType,
+        suffix: &str,
+        labels: &[RawLabel<'a>],
+    ) -> Option<Canonical> {
+        let label = kind.canonical_label(suffix)?;
+        let raw = labels.iter().find(|l| l.name == label)?.value;
+        let n = self.entries.len();
+        for k in 1..=n {
+            let i = (self.last + k) % n;
+            let (l, r, c) = self.entries[i];
+            if r == raw && l == label {
+                self.last = i;
+                return c;
+            }
+        }
+        let c = canonical_of(label, raw);
+        if n < MEMO_SIZE {
+            self.last = n;
+            self.entries.push((label, raw, c));
+        } else {
+            self.last = self.next;
+            self.entries[self.next] = (label, raw, c);
+            self.next = (self.next + 1) % MEMO_SIZE;
+        }
+        c
+    }
+}
+
+/// The canonical form of `raw` as the value of `label`, if it parses and
+/// is written differently.
+fn canonical_of(label: &'static str, raw: &str) -> Option<Canonical> {
     let v = parse_value(raw)?;
     let c = Canonical::new(label, v);
     (c.value() != raw).then_some(c)
@@ -313,6 +366,85 @@ mod tests {
                 _ => panic!("{input:?}: {err}"),
             }
         }
+    }
+
+    #[test]
+    fn canonical_forms_past_the_memo() {
+        // More distinct bounds than the memo keeps, each seen twice, and a
+        // summary's quantile with the same text as a bucket bound.
+        let mut input = String::from("# TYPE h histogram\n");
+        for round in 0..2 {
+            for b in 0..MEMO_SIZE + 4 {
+                input.push_str(&format!("h_bucket{{le=\"{b}\",r=\"{round}\"}} 1\n"));
+                input.push_str(&format!("h_bucket{{le=\"{b}.5\"}} 1\n"));
+            }
+        }
+        input.push_str("# TYPE s summary\ns{quantile=\"1\"} 2\ns{le=\"1\"} 3\n");
+        let got = parse(&input).unwrap();
+        let mut want = vec!["type h Histogram".to_string()];
+        for round in 0..2 {
+            for b in 0..MEMO_SIZE + 4 {
+                want.push(format!("h_bucket{{le=\"{b}.0\",r=\"{round}\"}} 1"));
+                want.push(format!("h_bucket{{le=\"{b}.5\"}} 1"));
+            }
+        }
+        want.extend(
+            [
+                "type s Summary",
+                "s{quantile=\"1.0\"} 2",
+                "s{le=\"1\"} 3",
+                "eof",
+            ]
+            .map(String::from),
+        );
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn series_text_is_the_head_as_written() {
+        let input = "# TYPE h histogram\n  h_bucket { le=\"1\" } 1\nh_bucket{le=\"1.0\"} 1\n\
+            x 2\n{\"a.b\", c=\"d\"} 3 100\n";
+        let texts: Vec<(String, Option<String>)> = TextParser::new(input.as_bytes())
+            .filter_map(|e| match e.unwrap() {
+                Entry::Series(s) => s
+                    .labels
+                    .series_text()
+                    .map(|(t, c)| (t.to_string(), c.map(str::to_string))),
+                _ => None,
+            })
+            .collect();
+        let p = |t: &str, c: Option<&str>| (t.to_string(), c.map(str::to_string));
+        assert_eq!(
+            texts,
+            [
+                p("h_bucket { le=\"1\" }", Some("1.0")),
+                p("h_bucket{le=\"1.0\"}", None),
+                p("x", None),
+                p("{\"a.b\", c=\"d\"}", None),
+            ]
+        );
+        // OpenMetrics: the same, for a repeated head too.
+        let input = "# TYPE h histogram\nh_bucket{le=\"1\"} 1 4\nh_bucket{le=\"1\"} 1 5\n\
+            h_count 2 5\nh_sum 1 5\n# EOF\n";
+        let texts: Vec<(String, Option<String>)> =
+            super::super::OpenMetricsParser::lenient(input.as_bytes())
+                .filter_map(|e| match e.unwrap() {
+                    Entry::Series(s) => s
+                        .labels
+                        .series_text()
+                        .map(|(t, c)| (t.to_string(), c.map(str::to_string))),
+                    _ => None,
+                })
+                .collect();
+        assert_eq!(
+            texts,
+            [
+                p("h_bucket{le=\"1\"}", Some("1.0")),
+                p("h_bucket{le=\"1\"}", Some("1.0")),
+                p("h_count", None),
+                p("h_sum", None),
+            ]
+        );
     }
 
     #[test]

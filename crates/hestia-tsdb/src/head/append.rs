@@ -11,6 +11,12 @@
 //! value is a duplicate). Such samples are collected apart, logged as
 //! out-of-order samples records after the batch's in-order ones, and
 //! applied after them into the series' out-of-order store.
+//!
+//! An appender's batch buffers (pending samples, the newest pending sample
+//! per series, the out-of-order duplicate map) are handed on emptied to
+//! the next appender created on the same thread, up to 65,536 entries
+//! each, so a scrape loop's batches are not regrown and rehashed from
+//! empty every interval.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -50,14 +56,38 @@ struct Resolved {
     head_max: i64,
 }
 
+/// The batch buffers of an appender, kept by the thread that dropped the
+/// last one for the next appender it creates: a scrape loop's batches
+/// have about the same size every time, so they are not regrown (and
+/// rehashed) from empty at each scrape.
+#[derive(Default)]
+struct Buffers {
+    pending: Vec<RefSample>,
+    pending_ooo: Vec<RefSample>,
+    newest: HashMap<SeriesId, Sample, foldhash::fast::RandomState>,
+    seen: HashMap<(SeriesId, i64), u64, foldhash::fast::RandomState>,
+}
+
+/// Buffers larger than this many entries are freed rather than kept.
+const KEEP_ENTRIES: usize = 1 << 16;
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Option<Buffers>> = const { std::cell::RefCell::new(None) };
+}
+
 impl<'h> HeadAppender<'h> {
     pub(super) fn new(head: &'h Head) -> HeadAppender<'h> {
+        let b = SPARE
+            .try_with(|s| s.borrow_mut().take())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         HeadAppender {
             head,
-            pending: Vec::new(),
-            pending_ooo: Vec::new(),
-            newest: HashMap::default(),
-            seen: HashMap::default(),
+            pending: b.pending,
+            pending_ooo: b.pending_ooo,
+            newest: b.newest,
+            seen: b.seen,
         }
     }
 
@@ -272,6 +302,31 @@ impl Appender for HeadAppender<'_> {
     }
 }
 
+impl Drop for HeadAppender<'_> {
+    /// Hands the emptied buffers to the thread's next appender, unless
+    /// this batch made them large.
+    fn drop(&mut self) {
+        if self.pending.capacity() > KEEP_ENTRIES
+            || self.pending_ooo.capacity() > KEEP_ENTRIES
+            || self.newest.capacity() > KEEP_ENTRIES
+            || self.seen.capacity() > KEEP_ENTRIES
+        {
+            return;
+        }
+        let mut b = Buffers {
+            pending: std::mem::take(&mut self.pending),
+            pending_ooo: std::mem::take(&mut self.pending_ooo),
+            newest: std::mem::take(&mut self.newest),
+            seen: std::mem::take(&mut self.seen),
+        };
+        b.pending.clear();
+        b.pending_ooo.clear();
+        b.newest.clear();
+        b.seen.clear();
+        let _ = SPARE.try_with(|s| *s.borrow_mut() = Some(b));
+    }
+}
+
 /// The samples of one commit, as logged.
 #[derive(Default)]
 pub(super) struct Batch<'a> {
@@ -330,4 +385,50 @@ pub(super) fn log_unlogged(
     wal.log(&records).inspect_err(|_| {
         state.write().unlogged.extend(ids);
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use hestia_model::labels;
+    use hestia_storage::Appendable;
+
+    use super::super::HeadOptions;
+    use super::*;
+
+    /// Appenders on one thread reuse the buffers of the one before: what
+    /// a rolled back batch held must not leak into the next.
+    #[test]
+    fn reused_buffers_start_empty() {
+        let a = labels! { "__name__" => "a" };
+        for window in [0, 100] {
+            let head = Head::new(HeadOptions {
+                out_of_order_window: window,
+                ..HeadOptions::default()
+            })
+            .unwrap();
+            // (samples as (t, value), commit?); every sample is accepted
+            // unless a rolled back one is still pending: `a` at 10 would
+            // refuse 5 as out of order, `a` at 5 = 1.0 would refuse 5 = 2.0
+            // as a duplicate.
+            let batches: [(&[(i64, f64)], bool); 4] = [
+                (&[(10, 1.0)], false),
+                (&[(5, 1.0)], false),
+                (&[(5, 2.0)], true),
+                (&[(6, 3.0)], true),
+            ];
+            for (i, (samples, commit)) in batches.into_iter().enumerate() {
+                let mut app = head.appender();
+                for &(t, v) in samples {
+                    let got = app.append(None, &a, t, v);
+                    assert!(got.is_ok(), "window {window}, batch {i}: @{t}: {got:?}");
+                }
+                if commit {
+                    app.commit().unwrap();
+                } else {
+                    app.rollback().unwrap();
+                }
+            }
+            assert_eq!(head.stats().samples, 2, "window {window}");
+        }
+    }
 }
