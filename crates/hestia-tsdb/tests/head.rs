@@ -129,8 +129,9 @@ fn appends_by_reference_without_labels() {
     head.truncate(500).unwrap();
     assert_eq!(head.stats().series, 1);
     let empty = Labels::default();
-    // (reference, labels, expected reference or error)
-    let cases: Vec<(SeriesRef, &Labels, Result<Option<SeriesRef>, AppendError>)> = vec![
+    // (reference, labels, expected reference (`None`: a new one) or error)
+    type Want = Result<Option<SeriesRef>, AppendError>;
+    let cases: Vec<(SeriesRef, &Labels, Want)> = vec![
         (rb, &empty, Ok(Some(rb))),
         (rb, &b, Ok(Some(rb))),
         (ra, &empty, Err(AppendError::UnknownSeriesRef(ra))),
