@@ -5,7 +5,9 @@
 //! (`honor_timestamps`); `sample_limit` counts what survives relabelling;
 //! series gone since the previous scrape get a stale marker; then the
 //! synthetic series (`up`, `scrape_duration_seconds`, ...) are written at
-//! the scrape's time.
+//! the scrape's time. A series the cache knows is appended by its
+//! reference alone (empty labels); if the storage no longer knows the
+//! reference, its labels are computed as for a new series and appended.
 //!
 //! Out-of-order, duplicate and out-of-bounds samples are counted and
 //! skipped; a broken limit, a parse error or another storage refusal fails
