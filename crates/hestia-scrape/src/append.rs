@@ -5,7 +5,9 @@
 //! (`honor_timestamps`); `sample_limit` counts what survives relabelling;
 //! series gone since the previous scrape get a stale marker; then the
 //! synthetic series (`up`, `scrape_duration_seconds`, ...) are written at
-//! the scrape's time.
+//! the scrape's time. A series the cache knows is appended by its
+//! reference alone (empty labels); if the storage no longer knows the
+//! reference, its labels are computed as for a new series and appended.
 //!
 //! Out-of-order, duplicate and out-of-bounds samples are counted and
 //! skipped; a broken limit, a parse error or another storage refusal fails
@@ -69,6 +71,8 @@ struct Run<'a> {
     appended: u64,
     limit_hit: bool,
     key: Vec<u8>,
+    /// The labels passed with a cached reference: none.
+    no_labels: Labels,
 }
 
 /// What [`append_body`] returns: the counts (even when the scrape
@@ -100,6 +104,7 @@ pub(crate) fn append_body(
         appended: 0,
         limit_hit: false,
         key: Vec::new(),
+        no_labels: Labels::default(),
     };
     let mut result = for_each_entry(format, body, |e| match e {
         Entry::Series(s) => run.series(s),
@@ -160,11 +165,16 @@ pub(crate) fn append_empty(
 }
 
 fn mark_stale(app: &mut dyn Appender, cache: &SeriesCache, t: i64) -> Result<(), Error> {
-    for (series, labels) in cache.stale() {
-        match app.append(Some(series), &labels, t, STALE_NAN) {
+    let no_labels = Labels::default();
+    for series in cache.stale() {
+        // By reference only (the cache keeps no labels). A reference the
+        // storage no longer knows is a series it dropped already (a head
+        // truncation): nothing is left to mark stale.
+        match app.append(Some(series), &no_labels, t, STALE_NAN) {
             Ok(_)
             | Err(AppendError::OutOfOrder { .. })
-            | Err(AppendError::DuplicateSampleForTimestamp { .. }) => {}
+            | Err(AppendError::DuplicateSampleForTimestamp { .. })
+            | Err(AppendError::UnknownSeriesRef(_)) => {}
             Err(e) => return Err(Error::Append(e)),
         }
     }
@@ -186,23 +196,13 @@ impl Run<'_> {
         if self.cache.is_dropped(key) {
             return Ok(());
         }
+        // A cached series is appended by reference, without labels.
         let (cached, again, labels) = match self.cache.get(key) {
-            Some((e, again)) => (Some(e.series), again, e.labels),
-            None => {
-                let mut pairs = s.labels.to_pairs();
-                pairs.push((METRIC_NAME.to_string(), s.name.to_string()));
-                let raw = Labels::new(pairs)
-                    .map_err(|e| Error::Append(AppendError::InvalidLabels(e.to_string())))?;
-                let Some(labels) = mutate_sample_labels(&raw, self.target, self.rules) else {
-                    self.cache.add_dropped(key);
-                    return Ok(());
-                };
-                if !labels.contains(METRIC_NAME) {
-                    return Err(Error::NoMetricName);
-                }
-                verify_label_limits(&labels, self.rules)?;
-                (None, false, labels)
-            }
+            Some((e, again)) => (Some(e.series), again, None),
+            None => match self.final_labels(s, key)? {
+                Some(labels) => (None, false, Some(labels)),
+                None => return Ok(()),
+            },
         };
         let appended = if again && explicit.is_none() {
             // The same series twice in one body: Prometheus counts it as a
@@ -215,7 +215,22 @@ impl Run<'_> {
                 self.limit_hit = true;
                 None
             } else {
-                match self.app.append(cached, &labels, t, s.value) {
+                let labels = labels.as_ref().unwrap_or(&self.no_labels);
+                let mut result = self.app.append(cached, labels, t, s.value);
+                if let Err(AppendError::UnknownSeriesRef(_)) = result {
+                    // The storage dropped the cached series (a head
+                    // truncation after a long outage): its labels again,
+                    // as for a new series, and the entry gets the new
+                    // reference below. Not counted as added: the cache
+                    // knew the series. (`None`: relabelling drops it now,
+                    // which a configuration change would have to cause,
+                    // and that resets the cache.)
+                    match self.final_labels(s, key)? {
+                        Some(labels) => result = self.app.append(None, &labels, t, s.value),
+                        None => return Ok(()),
+                    }
+                }
+                match result {
                     Ok(r) => Some(r),
                     Err(
                         AppendError::OutOfOrder { .. }
@@ -232,7 +247,7 @@ impl Run<'_> {
         };
         if let Some(r) = appended {
             if cached != Some(r) {
-                self.cache.add(key, r, labels);
+                self.cache.add(key, r);
             }
             if explicit.is_none() || self.rules.track_timestamps_staleness {
                 self.cache.track(key);
@@ -258,6 +273,27 @@ const TEXT_KEY_SEED: u64 = 0x6865_7374_6961_7478;
 fn text_key(text: &str) -> Key {
     let h = xxhash_rust::xxh3::xxh3_128_with_seed(text.as_bytes(), TEXT_KEY_SEED);
     ((h >> 64) as u64, h as u64)
+}
+
+impl Run<'_> {
+    /// A series' final labels, as for one not seen before: its scraped
+    /// labels, the target's, metric relabelling (`None` when it drops the
+    /// series, which is then cached as dropped) and the label limits.
+    fn final_labels(&mut self, s: &Series<'_>, key: Key) -> Result<Option<Labels>, Error> {
+        let mut pairs = s.labels.to_pairs();
+        pairs.push((METRIC_NAME.to_string(), s.name.to_string()));
+        let raw = Labels::new(pairs)
+            .map_err(|e| Error::Append(AppendError::InvalidLabels(e.to_string())))?;
+        let Some(labels) = mutate_sample_labels(&raw, self.target, self.rules) else {
+            self.cache.add_dropped(key);
+            return Ok(None);
+        };
+        if !labels.contains(METRIC_NAME) {
+            return Err(Error::NoMetricName);
+        }
+        verify_label_limits(&labels, self.rules)?;
+        Ok(Some(labels))
+    }
 }
 
 /// Calls `f` with every entry of `body`; stops at the first error.

@@ -2,10 +2,13 @@
 //! as Prometheus' `scrapeCache` does:
 //!
 //! * each series as written in the exposition (name and labels, in the
-//!   order written) → its [`SeriesRef`] and final labels, so a series seen
-//!   before skips relabelling and the storage's label lookup. The text is
-//!   kept only as its 128-bit XXH3 ([`Key`]), so an entry costs 48
-//!   bytes in the table (plus its share of free slots) and its labels;
+//!   order written) → its [`SeriesRef`], so a series seen before skips
+//!   relabelling and the storage's label lookup. The text is kept only as
+//!   its 128-bit XXH3 ([`Key`]) and the final labels not at all (the
+//!   series is appended by reference with empty labels; should the
+//!   storage no longer know the reference, the loop computes the labels
+//!   again as for a new series), so an entry costs 32 bytes in the table
+//!   plus its share of free slots;
 //! * series that metric relabelling dropped, so they are skipped at once;
 //! * whether each series was appended in the current and the previous
 //!   scrape (two flags on its entry), so the series that disappeared get a
@@ -24,7 +27,6 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use hestia_expfmt::parse::Series;
-use hestia_model::Labels;
 use hestia_storage::SeriesRef;
 
 /// A series' text as written in the exposition, hashed: XXH3-128, so that
@@ -63,11 +65,10 @@ type KeyMap<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
     pub(crate) series: SeriesRef,
-    pub(crate) labels: Labels,
     /// The scrape that last saw it (the low 32 bits of the cache's
     /// iteration count: entries not seen in a successful scrape are
     /// forgotten long before it wraps), so that an entry with its key is
-    /// 48 bytes instead of 56.
+    /// 32 bytes instead of 40.
     last_iter: u32,
     /// Appended in the current scrape.
     cur: bool,
@@ -84,7 +85,7 @@ pub struct SeriesCache {
     dropped: KeyMap<u64>,
     /// Series of the previous scrape whose entries a label change
     /// forgot: stale unless appended again.
-    orphans: Vec<(SeriesRef, Labels)>,
+    orphans: Vec<SeriesRef>,
     pub(crate) report: HashMap<&'static str, SeriesRef>,
     metadata: HashMap<String, (Metadata, u64)>,
     metadata_changed: bool,
@@ -154,19 +155,17 @@ impl SeriesCache {
         })
     }
 
-    /// Caches `series` and its labels under `key`; an entry already there
-    /// (the storage gave another reference) keeps its scrape flags.
-    pub(crate) fn add(&mut self, key: Key, series: SeriesRef, labels: Labels) {
+    /// Caches `series` under `key`; an entry already there (the storage
+    /// gave another reference) keeps its scrape flags.
+    pub(crate) fn add(&mut self, key: Key, series: SeriesRef) {
         let iter = self.iter as u32;
         let e = self.series.entry(key).or_insert(Entry {
             series,
-            labels: labels.clone(),
             last_iter: iter,
             cur: false,
             prev: false,
         });
         e.series = series;
-        e.labels = labels;
         e.last_iter = iter;
     }
 
@@ -186,8 +185,8 @@ impl SeriesCache {
 
     /// The series of the previous scrape that the current one lacks (by
     /// reference: two texts relabelled into one series count once), in
-    /// label order.
-    pub(crate) fn stale(&self) -> Vec<(SeriesRef, Labels)> {
+    /// reference order.
+    pub(crate) fn stale(&self) -> Vec<SeriesRef> {
         let gone = self.series.values().filter(|e| e.prev && !e.cur);
         if gone.clone().next().is_none() && self.orphans.is_empty() {
             return Vec::new();
@@ -198,13 +197,13 @@ impl SeriesCache {
             .filter(|e| e.cur)
             .map(|e| e.series)
             .collect();
-        let mut out: Vec<(SeriesRef, Labels)> = gone
-            .map(|e| (e.series, e.labels.clone()))
-            .chain(self.orphans.iter().cloned())
-            .filter(|(r, _)| !current.contains(r))
+        let mut out: Vec<SeriesRef> = gone
+            .map(|e| e.series)
+            .chain(self.orphans.iter().copied())
+            .filter(|r| !current.contains(r))
             .collect();
-        out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
-        out.dedup_by_key(|x| x.0);
+        out.sort_unstable();
+        out.dedup();
         out
     }
 
@@ -279,15 +278,15 @@ impl SeriesCache {
         ))
     }
 
-    /// Forgets the labels of every series (after a configuration change
-    /// that alters them) but keeps the previous scrape's series, so those
-    /// whose labels changed still get stale markers.
+    /// Forgets every series' entry (after a configuration change that
+    /// may alter their labels) but keeps the previous scrape's references,
+    /// so the series whose labels changed still get stale markers.
     pub(crate) fn reset_series(&mut self) {
         self.orphans.extend(
             self.series
                 .values()
                 .filter(|e| e.prev || e.cur)
-                .map(|e| (e.series, e.labels.clone())),
+                .map(|e| e.series),
         );
         self.series.clear();
         self.dropped.clear();
@@ -327,50 +326,46 @@ pub(crate) fn series_key(out: &mut Vec<u8>, s: &Series<'_>) {
 mod tests {
     use super::*;
 
-    fn labels(v: &str) -> Labels {
-        hestia_model::labels! { "__name__" => "x", "v" => v }
-    }
-
-    /// One successful scrape appending `keys` (text, ref, labels).
-    fn scrape(c: &mut SeriesCache, seen: &[(&str, u64, &str)]) -> Vec<u64> {
-        for &(text, r, v) in seen {
+    /// One successful scrape appending `keys` (text, ref).
+    fn scrape(c: &mut SeriesCache, seen: &[(&str, u64)]) -> Vec<u64> {
+        for &(text, r) in seen {
             let k = key_of(text.as_bytes());
             if c.get(k).is_none() {
-                c.add(k, SeriesRef(r), labels(v));
+                c.add(k, SeriesRef(r));
             }
             c.track(k);
         }
-        let stale = c.stale().into_iter().map(|(r, _)| r.0).collect();
+        let stale = c.stale().into_iter().map(|r| r.0).collect();
         c.iter_done(true);
         stale
     }
 
     #[test]
     fn entries_stay_small() {
-        assert_eq!(std::mem::size_of::<(Key, Entry)>(), 48);
+        assert_eq!(std::mem::size_of::<(Key, Entry)>(), 32);
     }
 
     #[test]
     fn staleness_by_reference() {
         let mut c = SeriesCache::default();
-        assert!(scrape(&mut c, &[("a", 1, "a"), ("b", 2, "b"), ("b2", 2, "b")]).is_empty());
+        assert!(scrape(&mut c, &[("a", 1), ("b", 2), ("b2", 2)]).is_empty());
         // `b2` relabels into the series `b` still appended: not stale.
-        assert!(scrape(&mut c, &[("a", 1, "a"), ("b", 2, "b")]).is_empty());
-        assert_eq!(scrape(&mut c, &[("b", 2, "b")]), [1]);
+        assert!(scrape(&mut c, &[("a", 1), ("b", 2)]).is_empty());
+        assert_eq!(scrape(&mut c, &[("b", 2)]), [1]);
         // Marked once; then forgotten.
-        assert!(scrape(&mut c, &[("b", 2, "b")]).is_empty());
+        assert!(scrape(&mut c, &[("b", 2)]).is_empty());
         assert_eq!(c.len(), 1);
         // A failed scrape makes everything of the previous one stale.
         c.forget_current();
         assert_eq!(c.stale().len(), 1);
         c.iter_done(false);
-        assert!(scrape(&mut c, &[("b", 2, "b")]).is_empty());
+        assert!(scrape(&mut c, &[("b", 2)]).is_empty());
         // Labels changed by a reload: the old series goes stale unless the
         // new labels resolve to the same reference.
         c.reset_series();
         assert_eq!(c.len(), 0);
-        assert_eq!(scrape(&mut c, &[("b", 3, "c")]), [2]);
+        assert_eq!(scrape(&mut c, &[("b", 3)]), [2]);
         c.reset_series();
-        assert!(scrape(&mut c, &[("b", 3, "c")]).is_empty());
+        assert!(scrape(&mut c, &[("b", 3)]).is_empty());
     }
 }

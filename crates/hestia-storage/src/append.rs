@@ -7,14 +7,17 @@ use hestia_model::Labels;
 use crate::{AppendError, StorageError};
 
 /// A storage's handle for one series, returned by
-/// [`Appender::append`]. Passing it back with the same labels on the next
-/// append lets the storage skip looking the labels up.
+/// [`Appender::append`]. Passing it back on the next append lets the
+/// storage skip looking the labels up, and lets the caller not keep the
+/// labels at all (it then passes empty labels, see [`Appender::append`]).
 ///
 /// A reference is only meaningful to the storage that returned it, and
-/// only together with the labels it was returned for: a storage may trust
-/// the reference and ignore the labels, so passing it with other labels is
-/// a bug of the caller. A reference may go stale (the series was
-/// garbage-collected); the storage then falls back to the labels.
+/// only together with the labels it was returned for: a storage trusts a
+/// reference that names one of its series and ignores the labels, so
+/// passing it with other labels is a bug of the caller. A reference may go
+/// stale (the series was garbage-collected); the storage then falls back
+/// to the labels, or refuses the sample with
+/// [`AppendError::UnknownSeriesRef`] when they are empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SeriesRef(pub u64);
 
@@ -62,8 +65,23 @@ pub trait Appendable: Send + Sync {
 pub trait Appender: Send {
     /// Adds the sample `(t, v)` (milliseconds, any float including NaN and
     /// the stale marker) for the series `labels` to the batch, and returns
-    /// the series' reference. `series` is a reference returned earlier for
-    /// the same labels, if the caller kept one.
+    /// the series' reference. `series` is a reference returned earlier
+    /// for the same labels, if the caller kept one.
+    ///
+    /// With `series` = `Some(r)`:
+    ///
+    /// * if `r` names a series of this storage, `labels` is not read and
+    ///   may be empty ([`Labels::default`]): a caller may keep only the
+    ///   reference;
+    /// * otherwise (never returned by this storage, or the series was
+    ///   garbage-collected since) the series is looked up or created by
+    ///   `labels` as without a reference, except that empty `labels` are
+    ///   refused with [`AppendError::UnknownSeriesRef`] (not
+    ///   [`AppendError::InvalidLabels`]; no series is created): the caller
+    ///   then appends again with the series' labels.
+    ///
+    /// With `series` = `None`, empty `labels` are
+    /// [`AppendError::InvalidLabels`] (see [`check_series_labels`]).
     fn append(
         &mut self,
         series: Option<SeriesRef>,

@@ -64,6 +64,13 @@ pub enum AppendError {
     /// has a label with an empty name).
     #[error("invalid labels: {0}")]
     InvalidLabels(String),
+    /// The sample came with a series reference and empty labels (see
+    /// [`Appender::append`](crate::Appender::append)), and the reference
+    /// names no series of this storage (any more: the series may have
+    /// been garbage-collected). Nothing was created; the caller appends
+    /// again with the series' labels.
+    #[error("unknown series reference {0:?} given without labels")]
+    UnknownSeriesRef(crate::SeriesRef),
 }
 
 /// A failure of a whole operation: committing a batch, running a query.

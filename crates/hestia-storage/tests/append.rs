@@ -264,8 +264,8 @@ fn series_references() {
     let rb = app.append(None, &b, 1, 1.0).unwrap();
     assert_ne!(ra, rb);
     assert_eq!(app.append(Some(ra), &a, 2, 2.0), Ok(ra));
-    // A reference that does not belong to the labels is not trusted.
-    assert_eq!(app.append(Some(ra), &b, 2, 2.0), Ok(rb));
+    assert_eq!(app.append(Some(rb), &b, 2, 2.0), Ok(rb));
+    // A reference naming no series falls back to the labels.
     assert_eq!(app.append(Some(SeriesRef(999)), &a, 3, 3.0), Ok(ra));
     app.commit().unwrap();
     let mut app = storage.appender();
@@ -284,6 +284,74 @@ fn series_references() {
     );
     assert_eq!(storage.series_count(), 2);
     assert_eq!(storage.sample_count(), 6);
+}
+
+/// What appending with a reference and empty labels gives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ByRef {
+    /// Appended to the series `a` (reference and value).
+    ToA,
+    /// A new series (the labels given) was created.
+    Created,
+    UnknownRef,
+    Invalid,
+}
+
+#[test]
+fn appends_by_reference_without_labels() {
+    // (case, reference: the live one or a dead one, labels, want).
+    let cases: &[(&str, Option<bool>, &str, ByRef)] = &[
+        ("live reference, empty labels", Some(true), "", ByRef::ToA),
+        ("live reference, its labels", Some(true), "a", ByRef::ToA),
+        (
+            "dead reference, empty labels",
+            Some(false),
+            "",
+            ByRef::UnknownRef,
+        ),
+        ("dead reference, known labels", Some(false), "a", ByRef::ToA),
+        (
+            "dead reference, new labels",
+            Some(false),
+            "c",
+            ByRef::Created,
+        ),
+        ("no reference, empty labels", None, "", ByRef::Invalid),
+    ];
+    let dead = SeriesRef(1_000);
+    for &(name, live, labels, want) in cases {
+        let storage = MemStorage::new();
+        let mut app = storage.appender();
+        let ra = app.append(None, &series("a"), 1, 1.0).unwrap();
+        let hint = live.map(|live| if live { ra } else { dead });
+        let got = app.append(hint, &series(labels), 2, 2.0);
+        let kind = match got {
+            Ok(r) if r == ra => ByRef::ToA,
+            Ok(_) => ByRef::Created,
+            Err(AppendError::UnknownSeriesRef(r)) => {
+                assert_eq!(r, dead, "{name}");
+                ByRef::UnknownRef
+            }
+            Err(AppendError::InvalidLabels(_)) => ByRef::Invalid,
+            Err(e) => panic!("{name}: unexpected {e:?}"),
+        };
+        assert_eq!(kind, want, "{name}");
+        // The appender stays usable after a refusal.
+        assert_eq!(app.append(Some(ra), &Labels::default(), 3, 3.0), Ok(ra));
+        app.commit().unwrap();
+        let a_samples: &[(i64, f64)] = if want == ByRef::ToA {
+            &[(1, 1.0), (2, 2.0), (3, 3.0)]
+        } else {
+            &[(1, 1.0), (3, 3.0)]
+        };
+        let mut expected = vec![(series("a"), samples(a_samples))];
+        if want == ByRef::Created {
+            expected.push((series(labels), samples(&[(2, 2.0)])));
+        }
+        assert_eq!(storage.dump(), expected, "{name}");
+        let count = if want == ByRef::Created { 2 } else { 1 };
+        assert_eq!(storage.series_count(), count, "{name}: no empty series");
+    }
 }
 
 #[test]

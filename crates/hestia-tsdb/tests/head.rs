@@ -118,6 +118,50 @@ fn invalid_labels_are_refused() {
 }
 
 #[test]
+fn appends_by_reference_without_labels() {
+    // `a` is dropped by the truncation, `b` stays.
+    let (a, b) = (up(), labels! { "__name__" => "up", "job" => "db" });
+    let head = Head::new(HeadOptions::default()).unwrap();
+    let mut app = head.appender();
+    let ra = app.append(None, &a, 1, 1.0).unwrap();
+    let rb = app.append(None, &b, 1_000, 1.0).unwrap();
+    app.commit().unwrap();
+    head.truncate(500).unwrap();
+    assert_eq!(head.stats().series, 1);
+    let empty = Labels::default();
+    // (reference, labels, expected reference (`None`: a new one) or error)
+    type Want = Result<Option<SeriesRef>, AppendError>;
+    let cases: Vec<(SeriesRef, &Labels, Want)> = vec![
+        (rb, &empty, Ok(Some(rb))),
+        (rb, &b, Ok(Some(rb))),
+        (ra, &empty, Err(AppendError::UnknownSeriesRef(ra))),
+        (
+            SeriesRef(1 << 40),
+            &empty,
+            Err(AppendError::UnknownSeriesRef(SeriesRef(1 << 40))),
+        ),
+        // Re-created with a new id, and then found by its labels.
+        (ra, &a, Ok(None)),
+    ];
+    let mut app = head.appender();
+    for (i, (r, labels, want)) in cases.into_iter().enumerate() {
+        let t = 2_000 + i as i64;
+        let got = app.append(Some(r), labels, t, 2.0);
+        match want {
+            Ok(Some(want)) => assert_eq!(got, Ok(want), "case {i}"),
+            Ok(None) => assert!(got.is_ok_and(|new| new != ra), "case {i}"),
+            Err(e) => assert_eq!(got, Err(e), "case {i}"),
+        }
+    }
+    app.commit().unwrap();
+    let stats = head.stats();
+    assert_eq!((stats.series, stats.rejected.invalid_labels), (2, 0));
+    let samples: Vec<(Labels, usize)> =
+        dump(&head).into_iter().map(|(l, s)| (l, s.len())).collect();
+    assert_eq!(samples, [(a, 1), (b, 3)]);
+}
+
+#[test]
 fn the_series_limit_refuses_new_series_only() {
     let head = Head::new(HeadOptions {
         max_series: Some(2),

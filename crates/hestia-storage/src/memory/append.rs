@@ -26,10 +26,18 @@ impl<'s> MemAppender<'s> {
         }
     }
 
-    /// The index of the series `labels`, created if new.
+    /// The index of the series `hint` names, or else of the series
+    /// `labels`, created if new (see [`Appender::append`] for empty
+    /// labels).
     fn series_index(&self, hint: Option<SeriesRef>, labels: &Labels) -> Result<usize, AppendError> {
         if let Some(i) = self.storage.state.read().find(hint, labels) {
             return Ok(i);
+        }
+        if let Some(r) = hint {
+            if labels.is_empty() {
+                return Err(AppendError::UnknownSeriesRef(r));
+            }
+            check_series_labels(labels)?;
         }
         let mut state = self.storage.state.write();
         if let Some(i) = state.find(None, labels) {
@@ -58,7 +66,11 @@ impl Appender for MemAppender<'_> {
         t: i64,
         v: f64,
     ) -> Result<SeriesRef, AppendError> {
-        check_series_labels(labels)?;
+        // With a reference the labels are checked only if it names no
+        // series (`series_index`).
+        if series.is_none() {
+            check_series_labels(labels)?;
+        }
         if let Some(min_t) = self.storage.min_valid_time.filter(|&min_t| t < min_t) {
             return Err(AppendError::OutOfBounds { t, min_t });
         }

@@ -35,7 +35,10 @@ use self::query::MemQuerier;
 ///   series sorted, and ignore [`SelectHints`](crate::SelectHints);
 ///   `label_names`/`label_values` are exact (only series with samples in
 ///   range);
-/// * series are never deleted, and a reference is the series' index.
+/// * series are never deleted, and a reference is the series' index; a
+///   reference naming a series is trusted without reading the labels
+///   (which may then be empty), one naming none falls back to the labels
+///   (`AppendError::UnknownSeriesRef` if they are empty).
 ///
 /// ```
 /// use hestia_model::{labels, MatchType, Matcher, Sample};
@@ -134,12 +137,13 @@ impl MemStorage {
 }
 
 impl State {
-    /// The index of the series `labels`, trusting `hint` if it names a
-    /// series with these labels.
+    /// The index of the series `hint` names if any (trusted without
+    /// reading `labels`, as the contract allows), else of the series
+    /// `labels`.
     fn find(&self, hint: Option<SeriesRef>, labels: &Labels) -> Option<usize> {
         let hinted = hint
             .and_then(|r| usize::try_from(r.0).ok())
-            .filter(|&i| self.series.get(i).is_some_and(|s| s.labels == *labels));
+            .filter(|&i| i < self.series.len());
         hinted.or_else(|| self.by_labels.get(labels).copied())
     }
 

@@ -94,7 +94,8 @@ impl<'h> HeadAppender<'h> {
     /// The id of the series and its newest committed sample, creating the
     /// series if it is new. A reference naming an existing series is
     /// trusted (the contract makes passing it with other labels the
-    /// caller's bug), which skips hashing the labels.
+    /// caller's bug), which skips hashing the labels; one naming none
+    /// with empty labels is `UnknownSeriesRef`.
     fn resolve(&self, hint: Option<SeriesRef>, labels: &Labels) -> Result<Resolved, AppendError> {
         let head = self.head;
         let found = |state: &State, id: SeriesId| Resolved {
@@ -108,6 +109,11 @@ impl<'h> HeadAppender<'h> {
                 if state.get(s).is_some() {
                     return Ok(found(&state, s));
                 }
+            }
+            if let Some(r) = hint.filter(|_| labels.is_empty()) {
+                // A caller that kept only the reference (the contract on
+                // `Appender::append`): it retries with the labels.
+                return Err(AppendError::UnknownSeriesRef(r));
             }
             let hash = labels.hash();
             if let Some(id) = state.lookup(hash, labels) {
