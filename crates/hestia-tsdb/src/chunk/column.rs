@@ -160,11 +160,12 @@ fn best_rice(values: &[u64]) -> Option<(u32, u64)> {
         .min_by_key(|c| c.1)
 }
 
-/// The median of a frame.
-fn median(frame: &[i64]) -> i64 {
-    let mut sorted = frame.to_vec();
-    let mid = sorted.len() / 2;
-    *sorted.select_nth_unstable(mid).1
+/// The median of a frame (`scratch` is reused between calls).
+fn median(frame: &[i64], scratch: &mut Vec<i64>) -> i64 {
+    scratch.clear();
+    scratch.extend_from_slice(frame);
+    let mid = scratch.len() / 2;
+    *scratch.select_nth_unstable(mid).1
 }
 
 /// The bits of `frame` Rice-coded around `base` with parameter `k`, or
@@ -182,8 +183,8 @@ fn rice_bits(frame: &[i64], base: i64, k: u32) -> Option<u64> {
 }
 
 /// The shorter layout of `frame` and its length in bytes, header
-/// included.
-fn layout(frame: &[i64], frames: Frames) -> (Layout, usize) {
+/// included (`scratch` is reused between calls).
+fn layout(frame: &[i64], frames: Frames, scratch: &mut Vec<i64>) -> (Layout, usize) {
     let (min, width) = frame_shape(frame);
     let packed = (
         Layout::Packed { base: min, width },
@@ -192,7 +193,7 @@ fn layout(frame: &[i64], frames: Frames) -> (Layout, usize) {
     if frames == Frames::Packed || width == 0 {
         return packed;
     }
-    let base = median(frame);
+    let base = median(frame, scratch);
     // The best k is near log2 of the mean zigzagged difference; try
     // its neighbours.
     let mean = frame
@@ -232,8 +233,28 @@ fn layout(frame: &[i64], frames: Frames) -> (Layout, usize) {
     best
 }
 
-fn packed_len(residuals: &[i64], frames: Frames, size: usize) -> usize {
-    residuals.chunks(size).map(|f| layout(f, frames).1).sum()
+/// The layouts of `residuals` in frames of `size` values and their total
+/// length in bytes.
+#[derive(Debug, Default)]
+struct Plan {
+    len: usize,
+    layouts: Vec<Layout>,
+}
+
+impl Plan {
+    /// Plans `residuals` in frames of `size` (`scratch` is reused).
+    fn new(residuals: &[i64], frames: Frames, size: usize, scratch: &mut Vec<i64>) -> Plan {
+        let mut plan = Plan {
+            len: 0,
+            layouts: Vec::with_capacity(residuals.len().div_ceil(size)),
+        };
+        for frame in residuals.chunks(size) {
+            let (l, len) = layout(frame, frames, scratch);
+            plan.layouts.push(l);
+            plan.len += len;
+        }
+        plan
+    }
 }
 
 /// The greatest common divisor of the residuals (1 when there is none
@@ -260,45 +281,47 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 /// the frame layouts `frames` allows.
 pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>, frames: Frames) {
     let mut scratch = Vec::with_capacity(values.len());
-    let mut best = (usize::MAX, 0);
+    let mut median_scratch = Vec::with_capacity(MAX_FRAME);
+    // (total length, order, divisor, plan of the frames).
+    let mut best: Option<(usize, u8, u64, Plan)> = None;
+    let mut best_residuals = Vec::new();
     for order in 0..=MAX_ORDER {
         residuals(values, order, &mut scratch);
         let divisor = divide(&mut scratch);
+        let plan = Plan::new(&scratch, frames, FRAME, &mut median_scratch);
         let len = heads(values, order)
             .map(|h| uvarint_len(zigzag(h)))
             .sum::<usize>()
             + uvarint_len(divisor)
-            + packed_len(&scratch, frames, FRAME);
-        if len < best.0 {
-            best = (len, order);
+            + plan.len;
+        if best.as_ref().is_none_or(|b| len < b.0) {
+            best = Some((len, order, divisor, plan));
+            std::mem::swap(&mut best_residuals, &mut scratch);
         }
     }
-    // The order is chosen by the bit-packed size (quick to compute).
-    let order = best.1;
-    residuals(values, order, &mut scratch);
-    let divisor = divide(&mut scratch);
-    if frames != Frames::Packed {
-        best.0 = packed_len(&scratch, frames, FRAME);
-    }
+    let Some((_, order, divisor, mut plan)) = best else {
+        return;
+    };
+    let scratch = best_residuals;
     // Then the frame size, for the best order only: bigger frames save
     // headers where the residuals are alike throughout, smaller ones
     // follow a changing spread.
-    let mut size = (best.0, 0);
+    let mut code = 0;
     if frames == Frames::Rice && scratch.len() > 64 {
-        for code in [3, 4, 5] {
-            let len = packed_len(&scratch, frames, FRAME_SIZES[code]);
-            if len < size.0 {
-                size = (len, code);
+        for c in [3, 4, 5] {
+            let candidate = Plan::new(&scratch, frames, FRAME_SIZES[c], &mut median_scratch);
+            if candidate.len < plan.len {
+                (plan, code) = (candidate, c);
             }
         }
     }
-    out.push(order | (size.1 as u8) << 2);
+    out.push(order | (code as u8) << 2);
     for h in heads(values, order) {
         put_uvarint(out, zigzag(h));
     }
     put_uvarint(out, divisor);
-    for frame in scratch.chunks(FRAME_SIZES[size.1]) {
-        match layout(frame, frames).0 {
+    for (frame, &layout) in scratch.chunks(FRAME_SIZES[code]).zip(&plan.layouts) {
+        match layout {
             Layout::Packed { base, width } => {
                 put_uvarint(out, zigzag(base));
                 out.push(width as u8);
