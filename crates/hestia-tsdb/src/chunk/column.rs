@@ -168,20 +168,6 @@ fn median(frame: &[i64], scratch: &mut Vec<i64>) -> i64 {
     *scratch.select_nth_unstable(mid).1
 }
 
-/// The bits of `frame` Rice-coded around `base` with parameter `k`, or
-/// `None` if a quotient would exceed [`MAX_QUOTIENT`].
-fn rice_bits(frame: &[i64], base: i64, k: u32) -> Option<u64> {
-    let mut bits = 0u64;
-    for &r in frame {
-        let q = zigzag(r.wrapping_sub(base)) >> k;
-        if q > MAX_QUOTIENT {
-            return None;
-        }
-        bits += q + 1 + u64::from(k);
-    }
-    Some(bits)
-}
-
 /// The shorter layout of `frame` and its length in bytes, header
 /// included (`scratch` is reused between calls).
 fn layout(frame: &[i64], frames: Frames, scratch: &mut Vec<i64>) -> (Layout, usize) {
@@ -194,25 +180,39 @@ fn layout(frame: &[i64], frames: Frames, scratch: &mut Vec<i64>) -> (Layout, usi
         return packed;
     }
     let base = median(frame, scratch);
-    // The best k is near log2 of the mean zigzagged difference; try
-    // its neighbours.
-    let mean = frame
-        .iter()
-        .map(|&r| zigzag(r.wrapping_sub(base)) as u128)
-        .sum::<u128>()
-        / frame.len() as u128;
+    // One pass for the mean zigzagged difference from the base and how
+    // often the base itself occurs.
+    let (mut sum, mut equal) = (0u128, 0usize);
+    for &r in frame {
+        let z = zigzag(r.wrapping_sub(base));
+        sum += u128::from(z);
+        equal += usize::from(z == 0);
+    }
+    // The best k is near log2 of the mean zigzagged difference: its
+    // neighbours are sized in one more pass.
+    let mean = sum / frame.len() as u128;
     let guess = 127u32.saturating_sub((mean | 1).leading_zeros());
+    let lo = guess.saturating_sub(2);
+    let ks = ((guess + 1).min(63) - lo + 1) as usize;
+    let (mut bits, mut fits) = ([0u64; 4], [true; 4]);
+    for &r in frame {
+        let z = zigzag(r.wrapping_sub(base));
+        for (i, (bits, fits)) in bits.iter_mut().zip(&mut fits).take(ks).enumerate() {
+            let k = lo + i as u32;
+            let q = z >> k;
+            *fits &= q <= MAX_QUOTIENT;
+            *bits += q.min(MAX_QUOTIENT + 1) + 1 + u64::from(k);
+        }
+    }
     let mut best = packed;
-    for k in guess.saturating_sub(2)..=(guess + 1).min(63) {
-        if let Some(bits) = rice_bits(frame, base, k) {
-            let len = uvarint_len(zigzag(base)) + 1 + bits.div_ceil(8) as usize;
-            if len < best.1 {
-                best = (Layout::Rice { base, k }, len);
-            }
+    for i in (0..ks).filter(|&i| fits[i]) {
+        let len = uvarint_len(zigzag(base)) + 1 + bits[i].div_ceil(8) as usize;
+        if len < best.1 {
+            best = (Layout::Rice { base, k: lo + i as u32 }, len);
         }
     }
     // Runs pay only where the median is common.
-    if frame.iter().filter(|&&r| r == base).count() * 8 < frame.len() {
+    if equal * 8 < frame.len() {
         return best;
     }
     let (run_lens, exceptions, above) = runs(frame, base);
