@@ -208,7 +208,13 @@ fn layout(frame: &[i64], frames: Frames, scratch: &mut Vec<i64>) -> (Layout, usi
     for i in (0..ks).filter(|&i| fits[i]) {
         let len = uvarint_len(zigzag(base)) + 1 + bits[i].div_ceil(8) as usize;
         if len < best.1 {
-            best = (Layout::Rice { base, k: lo + i as u32 }, len);
+            best = (
+                Layout::Rice {
+                    base,
+                    k: lo + i as u32,
+                },
+                len,
+            );
         }
     }
     // Runs pay only where the median is common.
