@@ -404,18 +404,24 @@ mod tests {
     fn series_text_is_the_head_as_written() {
         let input = "# TYPE h histogram\n  h_bucket { le=\"1\" } 1\nh_bucket{le=\"1.0\"} 1\n\
             x 2\n{\"a.b\", c=\"d\"} 3 100\n";
-        let texts: Vec<(String, Option<String>)> = TextParser::new(input.as_bytes())
-            .filter_map(|e| match e.unwrap() {
-                Entry::Series(s) => s
-                    .labels
-                    .series_text()
-                    .map(|(t, c)| (t.to_string(), c.map(str::to_string))),
-                _ => None,
-            })
-            .collect();
+        // Each series' text and canonical value, owned.
+        fn texts<'a>(
+            entries: impl Iterator<Item = Result<Entry<'a>, ParseError>>,
+        ) -> Vec<(String, Option<String>)> {
+            entries
+                .filter_map(|e| match e.unwrap() {
+                    Entry::Series(s) => s
+                        .labels
+                        .series_text()
+                        .map(|(t, c)| (t.to_string(), c.map(str::to_string))),
+                    _ => None,
+                })
+                .collect()
+        }
+        let got = texts(TextParser::new(input.as_bytes()));
         let p = |t: &str, c: Option<&str>| (t.to_string(), c.map(str::to_string));
         assert_eq!(
-            texts,
+            got,
             [
                 p("h_bucket { le=\"1\" }", Some("1.0")),
                 p("h_bucket{le=\"1.0\"}", None),
@@ -426,18 +432,9 @@ mod tests {
         // OpenMetrics: the same, for a repeated head too.
         let input = "# TYPE h histogram\nh_bucket{le=\"1\"} 1 4\nh_bucket{le=\"1\"} 1 5\n\
             h_count 2 5\nh_sum 1 5\n# EOF\n";
-        let texts: Vec<(String, Option<String>)> =
-            super::super::OpenMetricsParser::lenient(input.as_bytes())
-                .filter_map(|e| match e.unwrap() {
-                    Entry::Series(s) => s
-                        .labels
-                        .series_text()
-                        .map(|(t, c)| (t.to_string(), c.map(str::to_string))),
-                    _ => None,
-                })
-                .collect();
+        let got = texts(super::super::OpenMetricsParser::lenient(input.as_bytes()));
         assert_eq!(
-            texts,
+            got,
             [
                 p("h_bucket{le=\"1\"}", Some("1.0")),
                 p("h_bucket{le=\"1\"}", Some("1.0")),

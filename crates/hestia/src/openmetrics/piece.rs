@@ -182,22 +182,9 @@ fn metadata_lines(piece: &[u8]) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
-/// The first `#` at or after `from`, looked for 64 bytes at a time (a
-/// loop the compiler turns into vector compares).
+/// The first `#` at or after `from`.
 fn find_hash(hay: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    while let Some(block) = hay.get(i..i + 64) {
-        let mut any = false;
-        for &b in block {
-            any |= b == b'#';
-        }
-        if any {
-            break;
-        }
-        i += 64;
-    }
-    let rest = hay.get(i..)?;
-    rest.iter().position(|&b| b == b'#').map(|k| i + k)
+    memchr::memchr(b'#', hay.get(from..)?).map(|k| from + k)
 }
 
 /// One sample of a piece, of a locally interned series.
