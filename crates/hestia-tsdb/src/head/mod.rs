@@ -50,6 +50,7 @@
 //!   time stay `OutOfBounds` (see the option).
 
 mod append;
+mod batch;
 pub(crate) mod chunk_files;
 pub(crate) mod chunk_frame;
 mod ooo;
@@ -260,6 +261,8 @@ pub struct Head {
     fsyncs: hestia_instrument::Histogram,
     /// How long opening took to replay the WAL, in seconds (`f64` bits).
     replay_seconds: AtomicU64,
+    /// Batch buffers of finished appenders, for the next ones.
+    spare: append::SparePool,
 }
 
 impl Head {
@@ -283,6 +286,7 @@ impl Head {
             counters: Counters::default(),
             fsyncs,
             replay_seconds: AtomicU64::new(0f64.to_bits()),
+            spare: append::SparePool::new(),
             opts,
         }
     }

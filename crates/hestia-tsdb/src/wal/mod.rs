@@ -77,6 +77,10 @@ pub(crate) fn frame_record(out: &mut Vec<u8>, payload: &[u8]) {
 /// The smallest segment size accepted.
 pub const MIN_SEGMENT_SIZE: u64 = 64;
 
+/// The write buffer's capacity kept between batches: a scrape's samples
+/// records fit; the buffer of a larger batch is freed after it.
+const BUF_KEEP: usize = 512 << 10;
+
 /// What is wrong with a WAL's bytes at some offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Damage {
@@ -252,6 +256,11 @@ impl Wal {
             put_record(&mut self.buf, KIND_DATA, r);
         }
         self.flush()?;
+        if self.buf.capacity() > BUF_KEEP {
+            // A batch creating many series (a new target's first scrape)
+            // would otherwise pin megabytes for the process's lifetime.
+            self.buf = Vec::new();
+        }
         if self.opts.sync == SyncPolicy::Always {
             self.sync_file()?;
         }
@@ -394,4 +403,29 @@ fn create_segment(dir: &Path, n: u32, sync: bool) -> Result<File, Error> {
         segment::sync_dir(dir)?;
     }
     Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A batch larger than [`BUF_KEEP`] is written whole and its buffer is
+    /// freed afterwards; smaller batches keep theirs for the next.
+    #[test]
+    fn large_batches_do_not_pin_the_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut wal, _) = Wal::open(dir.path(), WalOptions::default()).unwrap();
+        wal.log(&[vec![7u8; 1000]]).unwrap();
+        assert!(wal.buf.capacity() >= 1000);
+        wal.log(&[vec![1u8; BUF_KEEP], vec![2u8; BUF_KEEP]])
+            .unwrap();
+        assert_eq!(wal.buf.capacity(), 0);
+        wal.log(&[vec![3u8; 10]]).unwrap();
+        let mut r = wal.reader(wal.segments()).unwrap();
+        let mut lens = Vec::new();
+        while let Some(rec) = r.next_record().unwrap() {
+            lens.push(rec.payload.len());
+        }
+        assert_eq!(lens, [1000, BUF_KEEP, BUF_KEEP, 10]);
+    }
 }
