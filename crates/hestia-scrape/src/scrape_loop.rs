@@ -4,6 +4,12 @@
 //! as Go's ticker does), appending each scrape and its report in one batch
 //! with one commit, and keeping a [`TargetStatus`].
 //!
+//! Scrape timestamps are aligned as Prometheus aligns them: a scrape that
+//! starts at most [`TIMESTAMP_TOLERANCE_MS`] after its scheduled time
+//! (timer wake-up jitter) is stamped with the scheduled time, so the
+//! series' timestamps advance by exactly the interval and cost one bit a
+//! sample in a chunk instead of about sixteen ([`aligned_time`]).
+//!
 //! The loop reads its job's [`LoopSettings`] at each scrape, so a reload
 //! that keeps the target reconfigures the running loop and keeps its
 //! series cache (reset only when the change alters series labels).
@@ -189,6 +195,8 @@ async fn run(
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut scraped = false;
+    let interval_ms = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
+    let mut scheduled = state.env.clock.now_ms();
     let mode = loop {
         tokio::select! {
             biased;
@@ -196,7 +204,9 @@ async fn run(
             _ = ticker.tick() => {}
         }
         let current = Arc::clone(&settings.borrow());
-        state = scrape_and_report(state, current).await;
+        let t;
+        (t, scheduled) = aligned_time(state.env.clock.now_ms(), scheduled, interval_ms);
+        state = scrape_and_report(state, current, t).await;
         scraped = true;
     };
     if mode != StopMode::Stale || !scraped {
@@ -234,8 +244,36 @@ async fn run(
 /// The outcome of fetching a body.
 type Fetch = Result<(Vec<u8>, Format), Error>;
 
-async fn scrape_and_report(mut state: LoopState, settings: Arc<LoopSettings>) -> LoopState {
-    let t = state.env.clock.now_ms();
+/// How late after its scheduled time a scrape may start and still be
+/// stamped with it (Prometheus' `ScrapeTimestampTolerance`).
+pub(crate) const TIMESTAMP_TOLERANCE_MS: i64 = 2;
+
+/// The timestamp of a scrape starting at `now`, and the schedule to pass
+/// to the next call, given the schedule `scheduled` from the last call
+/// (at first, the time of the first scrape) and the interval: the
+/// schedule advances by whole intervals up to `now` (ticks may have been
+/// skipped), and `now` is replaced by it when at most
+/// [`TIMESTAMP_TOLERANCE_MS`] away. As in Prometheus, intervals of 200 ms
+/// or less are never aligned.
+pub(crate) fn aligned_time(now: i64, scheduled: i64, interval_ms: i64) -> (i64, i64) {
+    if interval_ms <= 100 * TIMESTAMP_TOLERANCE_MS {
+        return (now, scheduled);
+    }
+    let mut scheduled = scheduled;
+    if now - scheduled >= interval_ms {
+        scheduled += (now - scheduled) / interval_ms * interval_ms;
+    }
+    // A tick a millisecond early (the wall clock read rounded down) is
+    // aligned too.
+    let t = if (now - scheduled).abs() <= TIMESTAMP_TOLERANCE_MS {
+        scheduled
+    } else {
+        now
+    };
+    (t, scheduled)
+}
+
+async fn scrape_and_report(mut state: LoopState, settings: Arc<LoopSettings>, t: i64) -> LoopState {
     let start = Instant::now();
     if settings.cache_epoch != state.cache_epoch {
         state.cache.reset_series();
@@ -361,4 +399,41 @@ fn append_scrape(
     }
     drop(status);
     state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::aligned_time;
+
+    /// (now, schedule before, interval) → (timestamp, schedule after).
+    #[test]
+    fn scrape_timestamps_align_within_the_tolerance() {
+        let cases: &[((i64, i64, i64), (i64, i64))] = &[
+            // The first scrape: the schedule starts at it.
+            ((1_000, 1_000, 5_000), (1_000, 1_000)),
+            // On time, 1 and 2 ms late: the scheduled time.
+            ((6_000, 1_000, 5_000), (6_000, 6_000)),
+            ((6_001, 1_000, 5_000), (6_000, 6_000)),
+            ((6_002, 1_000, 5_000), (6_000, 6_000)),
+            // 3 ms late: its own time; the schedule still advances.
+            ((6_003, 1_000, 5_000), (6_003, 6_000)),
+            // Before the next scheduled time: its own time.
+            ((5_999, 1_000, 5_000), (5_999, 1_000)),
+            // A wall clock that stepped back a millisecond: aligned.
+            ((5_999, 6_000, 5_000), (6_000, 6_000)),
+            // Skipped ticks: the schedule catches up by whole intervals.
+            ((21_001, 1_000, 5_000), (21_000, 21_000)),
+            ((23_500, 1_000, 5_000), (23_500, 21_000)),
+            // Intervals of 200 ms or less are not aligned.
+            ((1_201, 1_000, 200), (1_201, 1_000)),
+            ((1_202, 1_000, 201), (1_201, 1_201)),
+        ];
+        for &((now, scheduled, interval), want) in cases {
+            assert_eq!(
+                aligned_time(now, scheduled, interval),
+                want,
+                "now {now}, scheduled {scheduled}, interval {interval}"
+            );
+        }
+    }
 }
