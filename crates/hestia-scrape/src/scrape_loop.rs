@@ -406,9 +406,11 @@ mod tests {
     use super::aligned_time;
 
     /// (now, schedule before, interval) → (timestamp, schedule after).
+    type Case = ((i64, i64, i64), (i64, i64));
+
     #[test]
     fn scrape_timestamps_align_within_the_tolerance() {
-        let cases: &[((i64, i64, i64), (i64, i64))] = &[
+        let cases: &[Case] = &[
             // The first scrape: the schedule starts at it.
             ((1_000, 1_000, 5_000), (1_000, 1_000)),
             // On time, 1 and 2 ms late: the scheduled time.
