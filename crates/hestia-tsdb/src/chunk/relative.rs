@@ -140,6 +140,11 @@ mod tests {
             };
             prop_assert_eq!(ts.len(), own.len());
             let own_ms: Vec<i64> = own_v.iter().map(|&v| decimal::nearest_mantissa(v, s)).collect();
+            // Block chunk files relate only chunks whose values are exact
+            // at the base's scale (a base of 37202.0 has scale 0, which
+            // cannot hold 37199.9).
+            let exact = own_ms.iter().zip(&own_v).all(|(&m, v)| decimal::value(m, s).to_bits() == v.to_bits());
+            prop_assume!(exact);
             let mut diff = Vec::new();
             encode_difference(&ms, &own_ms, &mut diff);
             let mut chunk = Vec::new();

@@ -150,16 +150,19 @@ fn read_dod(r: &mut BitReader<'_>) -> Option<i64> {
 /// every append, so the chunk can be read while it grows.
 ///
 /// Its state is kept flat (the bit writer's and the value coder's fields
-/// side by side, 56 bytes plus the buffer) because the head holds one per
-/// series.
+/// side by side, 48 bytes plus the buffer) because the head holds one per
+/// series: the buffer is a boxed slice (its capacity) and a `u32` length
+/// instead of a `Vec`, and the sample count is read from the chunk's
+/// header rather than kept twice.
 #[derive(Debug, Clone)]
 pub struct ChunkAppender {
-    bytes: Vec<u8>,
+    /// The chunk's bytes (the first `len`), then zeros up to the capacity.
+    bytes: Box<[u8]>,
     t: i64,
     delta: u64,
     /// The value coder's state (see `XorValues`).
     prev: u64,
-    count: u16,
+    len: u32,
     /// Unused bits of the last byte.
     free: u8,
     leading: u8,
@@ -182,15 +185,15 @@ impl ChunkAppender {
     /// that a chunk of about that size never reallocates (the head sizes
     /// each new chunk by the one before).
     pub fn with_capacity(bytes: usize) -> Self {
-        let mut buf = Vec::with_capacity(bytes.max(HEADER_LEN));
-        buf.extend_from_slice(&[Encoding::Xor as u8, 0, 0]);
+        let mut buf = vec![0; bytes.max(HEADER_LEN)];
+        buf[0] = Encoding::Xor as u8;
         let values = XorValues::first(0);
         ChunkAppender {
-            bytes: buf,
+            bytes: buf.into_boxed_slice(),
             t: 0,
             delta: 0,
             prev: values.prev,
-            count: 0,
+            len: HEADER_LEN as u32,
             free: 0,
             leading: values.leading,
             trailing: values.trailing,
@@ -202,23 +205,26 @@ impl ChunkAppender {
     /// past [`Encoding::max_samples`] ([`Error::ChunkFull`]). Values are stored
     /// bit-exactly, NaN payloads included.
     pub fn append(&mut self, t: i64, v: f64) -> Result<(), Error> {
-        if self.count > 0 && t <= self.t {
+        let count = self.count();
+        if count > 0 && t <= self.t {
             return Err(Error::OutOfOrderSample { t, last: self.t });
         }
-        if self.count as usize == MAX_SAMPLES {
+        if count as usize == MAX_SAMPLES {
             return Err(Error::ChunkFull {
                 encoding: Encoding::Xor,
                 max: MAX_SAMPLES,
             });
         }
         let bits = v.to_bits();
-        let mut w = BitWriter::resume(std::mem::take(&mut self.bytes), u32::from(self.free));
+        let mut buf = std::mem::take(&mut self.bytes).into_vec();
+        buf.truncate(self.len as usize);
+        let mut w = BitWriter::resume(buf, u32::from(self.free));
         let mut values = XorValues {
             prev: self.prev,
             leading: self.leading,
             trailing: self.trailing,
         };
-        match self.count {
+        match count {
             0 => {
                 w.write_uvarint(zigzag(t));
                 w.write_bits(bits, 64);
@@ -238,47 +244,56 @@ impl ChunkAppender {
             }
         }
         self.t = t;
-        self.count += 1;
-        w.bytes_mut()[1..HEADER_LEN].copy_from_slice(&self.count.to_be_bytes());
-        let (bytes, free) = w.into_parts();
-        self.bytes = bytes;
+        w.bytes_mut()[1..HEADER_LEN].copy_from_slice(&(count + 1).to_be_bytes());
+        let (mut bytes, free) = w.into_parts();
+        // At most 65,535 samples of at most 21 bytes each.
+        self.len = bytes.len() as u32;
+        // The spare capacity becomes zeros the box keeps, so no reallocation.
+        bytes.resize(bytes.capacity(), 0);
+        self.bytes = bytes.into_boxed_slice();
         self.free = free as u8;
         (self.prev, self.leading, self.trailing) = (values.prev, values.leading, values.trailing);
         Ok(())
     }
 
-    /// Samples appended so far.
-    pub fn len(&self) -> usize {
-        self.count as usize
+    /// The sample count, from the chunk's header.
+    fn count(&self) -> u16 {
+        u16::from_be_bytes([self.bytes[1], self.bytes[2]])
     }
 
-    /// Whether nothing was appended yet.
+    /// Samples appended so far.
+    pub fn len(&self) -> usize {
+        self.count() as usize
+    }
+
+    /// Whether nothing was appended yet (known without reading the
+    /// buffer: the head asks for every sample appended).
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.len as usize == HEADER_LEN
     }
 
     /// The first appended timestamp.
     pub fn first_timestamp(&self) -> Option<i64> {
-        if self.count == 0 {
+        if self.is_empty() {
             return None;
         }
         let mut pos = HEADER_LEN;
-        read_uvarint(&self.bytes, &mut pos).map(unzigzag)
+        read_uvarint(self.as_bytes(), &mut pos).map(unzigzag)
     }
 
     /// The last appended timestamp.
     pub fn last_timestamp(&self) -> Option<i64> {
-        (self.count > 0).then_some(self.t)
+        (!self.is_empty()).then_some(self.t)
     }
 
     /// The last appended sample, its value bit-exact.
     pub fn last(&self) -> Option<Sample> {
-        (self.count > 0).then(|| Sample::new(self.t, f64::from_bits(self.prev)))
+        (!self.is_empty()).then(|| Sample::new(self.t, f64::from_bits(self.prev)))
     }
 
     /// The chunk's bytes as they are now (encoding byte included).
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.bytes[..self.len as usize]
     }
 
     /// Iterates over the samples appended so far.
@@ -288,7 +303,9 @@ impl ChunkAppender {
 
     /// The finished chunk.
     pub fn finish(self) -> Chunk {
-        Chunk::from_encoded(self.bytes)
+        let mut bytes = self.bytes.into_vec();
+        bytes.truncate(self.len as usize);
+        Chunk::from_encoded(bytes)
     }
 }
 
