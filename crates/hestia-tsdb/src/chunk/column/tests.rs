@@ -27,6 +27,35 @@ proptest! {
             prop_assert_eq!(decode(&out, values.len()), Ok(values.clone()));
         }
     }
+
+    /// A limit only decides whether the column is written: below its
+    /// length nothing is, at or above it the very same bytes are, and a
+    /// plan's length is what it writes.
+    #[test]
+    fn limits_do_not_change_the_column(
+        values in prop_oneof![
+            proptest::collection::vec(-3i64..3, 0..1500),
+            proptest::collection::vec(prop_oneof![12 => Just(7i64), 1 => 8i64..100, 1 => any::<i64>()], 0..1500),
+            (any::<i64>(), 0i64..1_000_000, 0usize..1500).prop_map(|(s, d, n)| (0..n as i64).map(|i| s.wrapping_add(i * d)).collect()),
+        ],
+        slack in -40i64..40,
+    ) {
+        for frames in [Frames::Packed, Frames::Rice] {
+            let mut full = Vec::new();
+            encode(&values, &mut full, frames);
+            let planned = Column::plan(&values, frames, usize::MAX).unwrap();
+            prop_assert_eq!(planned.len(), full.len());
+            let limit = (full.len() as i64 + slack).max(0) as usize;
+            let mut out = vec![9u8];
+            let written = encode_within(&values, &mut out, frames, limit);
+            prop_assert_eq!(written, full.len() < limit);
+            if written {
+                prop_assert_eq!(&out[1..], &full[..]);
+            } else {
+                prop_assert_eq!(out, vec![9u8]);
+            }
+        }
+    }
 }
 
 #[test]
