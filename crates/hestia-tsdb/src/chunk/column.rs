@@ -111,11 +111,12 @@ enum Layout {
 }
 
 /// The runs of `base` before each other value (and the final run, if
-/// any), those values coded as [`Layout::Sparse`] says, and whether they
-/// are all above the base.
-fn runs(frame: &[i64], base: i64) -> (Vec<u64>, Vec<u64>, bool) {
-    let (mut runs, mut exceptions, mut run) = (Vec::new(), Vec::new(), 0u64);
-    let above = frame.iter().all(|&r| r >= base);
+/// any) into `runs`, those values coded as [`Layout::Sparse`] says into
+/// `exceptions`; `above` if they are all above the base.
+fn runs(frame: &[i64], base: i64, above: bool, runs: &mut Vec<u64>, exceptions: &mut Vec<u64>) {
+    runs.clear();
+    exceptions.clear();
+    let mut run = 0u64;
     for &r in frame {
         if r == base {
             run += 1;
@@ -132,7 +133,14 @@ fn runs(frame: &[i64], base: i64) -> (Vec<u64>, Vec<u64>, bool) {
     if run > 0 {
         runs.push(run);
     }
-    (runs, exceptions, above)
+}
+
+/// Buffers [`layout`] reuses from frame to frame.
+#[derive(Debug, Default)]
+struct Scratch {
+    values: Vec<i64>,
+    runs: Vec<u64>,
+    exceptions: Vec<u64>,
 }
 
 /// The best Rice parameter for `values` and the bits they then take, or
@@ -158,17 +166,33 @@ fn best_rice(values: &[u64]) -> Option<(u32, u64)> {
         .min_by_key(|c| c.1)
 }
 
-/// The median of a frame (`scratch` is reused between calls).
-fn median(frame: &[i64], scratch: &mut Vec<i64>) -> i64 {
+/// The median of a frame whose values are `min` plus offsets of at most
+/// `width` bits (`scratch` is reused between calls): the value at the
+/// middle index once sorted. Narrow frames count their offsets instead
+/// of sorting.
+fn median(frame: &[i64], min: i64, width: u32, scratch: &mut Vec<i64>) -> i64 {
+    let mid = frame.len() / 2;
+    if width <= 8 {
+        let mut counts = [0u16; 256];
+        for &r in frame {
+            counts[r.wrapping_sub(min) as u64 as usize & 0xff] += 1;
+        }
+        let mut seen = 0;
+        for (offset, &c) in counts.iter().enumerate() {
+            seen += usize::from(c);
+            if seen > mid {
+                return min.wrapping_add(offset as i64);
+            }
+        }
+    }
     scratch.clear();
     scratch.extend_from_slice(frame);
-    let mid = scratch.len() / 2;
     *scratch.select_nth_unstable(mid).1
 }
 
 /// The shorter layout of `frame` and its length in bytes, header
 /// included (`scratch` is reused between calls).
-fn layout(frame: &[i64], frames: Frames, scratch: &mut Vec<i64>) -> (Layout, usize) {
+fn layout(frame: &[i64], frames: Frames, scratch: &mut Scratch) -> (Layout, usize) {
     let (min, width) = frame_shape(frame);
     let packed = (
         Layout::Packed { base: min, width },
@@ -177,7 +201,7 @@ fn layout(frame: &[i64], frames: Frames, scratch: &mut Vec<i64>) -> (Layout, usi
     if frames == Frames::Packed || width == 0 {
         return packed;
     }
-    let base = median(frame, scratch);
+    let base = median(frame, min, width, &mut scratch.values);
     // One pass for the mean zigzagged difference from the base and how
     // often the base itself occurs.
     let (mut sum, mut equal) = (0u128, 0usize);
@@ -228,8 +252,19 @@ fn layout(frame: &[i64], frames: Frames, scratch: &mut Vec<i64>) -> (Layout, usi
     if equal * 8 < frame.len() {
         return best;
     }
-    let (run_lens, exceptions, above) = runs(frame, base);
-    if let (Some((run, a)), Some((exc, b))) = (best_rice(&run_lens), best_rice(&exceptions)) {
+    // The base is a value of the frame: all others are above it when it
+    // is the least.
+    let above = base == min;
+    runs(
+        frame,
+        base,
+        above,
+        &mut scratch.runs,
+        &mut scratch.exceptions,
+    );
+    if let (Some((run, a)), Some((exc, b))) =
+        (best_rice(&scratch.runs), best_rice(&scratch.exceptions))
+    {
         let len = uvarint_len(zigzag(base)) + 2 + (a + b).div_ceil(8) as usize;
         if len < best.1 {
             best = (
@@ -262,7 +297,7 @@ impl Plan {
         residuals: &[i64],
         frames: Frames,
         size: usize,
-        scratch: &mut Vec<i64>,
+        scratch: &mut Scratch,
         limit: usize,
     ) -> Option<Plan> {
         let count = residuals.len().div_ceil(size);
@@ -358,7 +393,7 @@ impl Column {
     /// limit saves most of the work for columns that lose anyway.
     pub(crate) fn plan(values: &[i64], frames: Frames, limit: usize) -> Option<Column> {
         let mut scratch = Vec::with_capacity(values.len());
-        let mut median_scratch = Vec::with_capacity(MAX_FRAME);
+        let mut median_scratch = Scratch::default();
         // (length after the order byte, order, divisor, plan of the
         // frames). Among orders of equal length the lowest wins, so
         // order 0, tried last (it rarely wins), also wins a tie.
@@ -492,7 +527,8 @@ fn write_frames(
                 let exc_byte = exc as u8 | if above { ABOVE_FLAG } else { 0 };
                 out.extend_from_slice(&[SPARSE_FLAG | run as u8, exc_byte]);
                 let mut w = BitWriter::from_bytes(std::mem::take(out));
-                let (run_lens, exceptions, _) = runs(frame, base);
+                let (mut run_lens, mut exceptions) = (Vec::new(), Vec::new());
+                runs(frame, base, above, &mut run_lens, &mut exceptions);
                 for (i, &n) in run_lens.iter().enumerate() {
                     w.write_bits(1, (n >> run) as u32 + 1);
                     w.write_bits(n, run);

@@ -28,6 +28,23 @@ proptest! {
         }
     }
 
+    /// Counting narrow frames finds the value sorting finds.
+    #[test]
+    fn median_is_the_middle_value_once_sorted(
+        frame in prop_oneof![
+            proptest::collection::vec(-3i64..300, 1..1025),
+            proptest::collection::vec(any::<i64>(), 1..300),
+            (any::<i64>(), proptest::collection::vec(0i64..256, 1..1025))
+                .prop_map(|(s, v)| v.iter().map(|&o| s.wrapping_add(o)).collect()),
+        ],
+    ) {
+        let (min, width) = frame_shape(&frame);
+        let mut sorted = frame.clone();
+        sorted.sort_unstable();
+        let mut scratch = Vec::new();
+        prop_assert_eq!(median(&frame, min, width, &mut scratch), sorted[frame.len() / 2]);
+    }
+
     /// A limit only decides whether the column is written: below its
     /// length nothing is, at or above it the very same bytes are, and a
     /// plan's length is what it writes.
