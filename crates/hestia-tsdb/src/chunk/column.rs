@@ -333,10 +333,25 @@ fn divide(residuals: &mut [i64]) -> u64 {
     if g <= 1 || g > i64::MAX as u64 {
         return 1;
     }
+    // Every residual is a multiple of g = odd · 2^shift: shifting out the
+    // power of two and multiplying by the odd part's inverse modulo 2^64
+    // divides exactly, without a division instruction per value.
+    let shift = g.trailing_zeros();
+    let inverse = inverse(g >> shift) as i64;
     for r in residuals.iter_mut() {
-        *r /= g as i64;
+        *r = (*r >> shift).wrapping_mul(inverse);
     }
     g
+}
+
+/// The inverse of odd `x` modulo 2^64 (Newton's iteration doubles the
+/// correct low bits, from three).
+fn inverse(x: u64) -> u64 {
+    let mut inv = x;
+    for _ in 0..5 {
+        inv = inv.wrapping_mul(2u64.wrapping_sub(x.wrapping_mul(inv)));
+    }
+    inv
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {

@@ -45,6 +45,35 @@ proptest! {
         prop_assert_eq!(median(&frame, min, width, &mut scratch), sorted[frame.len() / 2]);
     }
 
+    /// Dividing by the residuals' gcd is exact division.
+    #[test]
+    fn divisors_divide_exactly(
+        g in prop_oneof![1u64..100_000, 1u64..=i64::MAX as u64],
+        qs in proptest::collection::vec(any::<i64>(), 1..50),
+    ) {
+        let mut residuals: Vec<i64> = qs.iter().map(|&q| q % (i64::MAX / g as i64).max(1)).collect();
+        let want: Vec<i64> = residuals.clone();
+        for r in residuals.iter_mut() {
+            *r *= g as i64;
+        }
+        let euclid = |mut a: u64, mut b: u64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        let expected = residuals.iter().fold(0, |a, r| euclid(a, r.unsigned_abs()));
+        prop_assert_eq!(residuals.iter().fold(0, |a, r| gcd(a, r.unsigned_abs())), expected);
+        let d = divide(&mut residuals);
+        if expected > 1 {
+            prop_assert_eq!(d, expected);
+            let q: Vec<i64> = want.iter().map(|&w| w * g as i64 / expected as i64).collect();
+            prop_assert_eq!(residuals, q);
+        } else {
+            prop_assert_eq!(d, 1);
+        }
+    }
+
     /// A limit only decides whether the column is written: below its
     /// length nothing is, at or above it the very same bytes are, and a
     /// plan's length is what it writes.
