@@ -14,9 +14,7 @@
 //! mostly idle counters). The encoder keeps the shortest layout, frame
 //! by frame.
 
-use super::bstream::{
-    put_uvarint, read_uvarint, unzigzag, uvarint_len, zigzag, BitReader, BitWriter,
-};
+use super::bstream::{put_uvarint, uvarint_len, zigzag, BitWriter};
 
 /// Values per frame: always in the first packed encoding, the default
 /// in the current one.
@@ -113,11 +111,12 @@ enum Layout {
 }
 
 /// The runs of `base` before each other value (and the final run, if
-/// any), those values coded as [`Layout::Sparse`] says, and whether they
-/// are all above the base.
-fn runs(frame: &[i64], base: i64) -> (Vec<u64>, Vec<u64>, bool) {
-    let (mut runs, mut exceptions, mut run) = (Vec::new(), Vec::new(), 0u64);
-    let above = frame.iter().all(|&r| r >= base);
+/// any) into `runs`, those values coded as [`Layout::Sparse`] says into
+/// `exceptions`; `above` if they are all above the base.
+fn runs(frame: &[i64], base: i64, above: bool, runs: &mut Vec<u64>, exceptions: &mut Vec<u64>) {
+    runs.clear();
+    exceptions.clear();
+    let mut run = 0u64;
     for &r in frame {
         if r == base {
             run += 1;
@@ -134,7 +133,14 @@ fn runs(frame: &[i64], base: i64) -> (Vec<u64>, Vec<u64>, bool) {
     if run > 0 {
         runs.push(run);
     }
-    (runs, exceptions, above)
+}
+
+/// Buffers [`layout`] reuses from frame to frame.
+#[derive(Debug, Default)]
+struct Scratch {
+    values: Vec<i64>,
+    runs: Vec<u64>,
+    exceptions: Vec<u64>,
 }
 
 /// The best Rice parameter for `values` and the bits they then take, or
@@ -160,17 +166,33 @@ fn best_rice(values: &[u64]) -> Option<(u32, u64)> {
         .min_by_key(|c| c.1)
 }
 
-/// The median of a frame (`scratch` is reused between calls).
-fn median(frame: &[i64], scratch: &mut Vec<i64>) -> i64 {
+/// The median of a frame whose values are `min` plus offsets of at most
+/// `width` bits (`scratch` is reused between calls): the value at the
+/// middle index once sorted. Narrow frames count their offsets instead
+/// of sorting.
+fn median(frame: &[i64], min: i64, width: u32, scratch: &mut Vec<i64>) -> i64 {
+    let mid = frame.len() / 2;
+    if width <= 8 {
+        let mut counts = [0u16; 256];
+        for &r in frame {
+            counts[r.wrapping_sub(min) as u64 as usize & 0xff] += 1;
+        }
+        let mut seen = 0;
+        for (offset, &c) in counts.iter().enumerate() {
+            seen += usize::from(c);
+            if seen > mid {
+                return min.wrapping_add(offset as i64);
+            }
+        }
+    }
     scratch.clear();
     scratch.extend_from_slice(frame);
-    let mid = scratch.len() / 2;
     *scratch.select_nth_unstable(mid).1
 }
 
 /// The shorter layout of `frame` and its length in bytes, header
 /// included (`scratch` is reused between calls).
-fn layout(frame: &[i64], frames: Frames, scratch: &mut Vec<i64>) -> (Layout, usize) {
+fn layout(frame: &[i64], frames: Frames, scratch: &mut Scratch) -> (Layout, usize) {
     let (min, width) = frame_shape(frame);
     let packed = (
         Layout::Packed { base: min, width },
@@ -179,7 +201,7 @@ fn layout(frame: &[i64], frames: Frames, scratch: &mut Vec<i64>) -> (Layout, usi
     if frames == Frames::Packed || width == 0 {
         return packed;
     }
-    let base = median(frame, scratch);
+    let base = median(frame, min, width, &mut scratch.values);
     // One pass for the mean zigzagged difference from the base and how
     // often the base itself occurs.
     let (mut sum, mut equal) = (0u128, 0usize);
@@ -194,15 +216,24 @@ fn layout(frame: &[i64], frames: Frames, scratch: &mut Vec<i64>) -> (Layout, usi
     let guess = 127u32.saturating_sub((mean | 1).leading_zeros());
     let lo = guess.saturating_sub(2);
     let ks = ((guess + 1).min(63) - lo + 1) as usize;
-    let (mut bits, mut fits) = ([0u64; 4], [true; 4]);
+    // The quotients at `k = lo + i` are those at `lo` shifted by `i`:
+    // one pass sums them for the four neighbours, and the largest
+    // difference tells which keep every quotient in bounds.
+    let (mut sums, mut top) = ([0u64; 4], 0u64);
     for &r in frame {
         let z = zigzag(r.wrapping_sub(base));
-        for (i, (bits, fits)) in bits.iter_mut().zip(&mut fits).take(ks).enumerate() {
-            let k = lo + i as u32;
-            let q = z >> k;
-            *fits &= q <= MAX_QUOTIENT;
-            *bits += q.min(MAX_QUOTIENT + 1) + 1 + u64::from(k);
+        top = top.max(z);
+        let q = z >> lo;
+        for (i, sum) in sums.iter_mut().enumerate() {
+            *sum = sum.wrapping_add(q >> i);
         }
+    }
+    let n = frame.len() as u64;
+    let (mut bits, mut fits) = ([0u64; 4], [false; 4]);
+    for i in 0..ks {
+        let k = lo + i as u32;
+        fits[i] = top >> k <= MAX_QUOTIENT;
+        bits[i] = sums[i].wrapping_add(n * (1 + u64::from(k)));
     }
     let mut best = packed;
     for i in (0..ks).filter(|&i| fits[i]) {
@@ -221,8 +252,19 @@ fn layout(frame: &[i64], frames: Frames, scratch: &mut Vec<i64>) -> (Layout, usi
     if equal * 8 < frame.len() {
         return best;
     }
-    let (run_lens, exceptions, above) = runs(frame, base);
-    if let (Some((run, a)), Some((exc, b))) = (best_rice(&run_lens), best_rice(&exceptions)) {
+    // The base is a value of the frame: all others are above it when it
+    // is the least.
+    let above = base == min;
+    runs(
+        frame,
+        base,
+        above,
+        &mut scratch.runs,
+        &mut scratch.exceptions,
+    );
+    if let (Some((run, a)), Some((exc, b))) =
+        (best_rice(&scratch.runs), best_rice(&scratch.exceptions))
+    {
         let len = uvarint_len(zigzag(base)) + 2 + (a + b).div_ceil(8) as usize;
         if len < best.1 {
             best = (
@@ -248,32 +290,68 @@ struct Plan {
 }
 
 impl Plan {
-    /// Plans `residuals` in frames of `size` (`scratch` is reused).
-    fn new(residuals: &[i64], frames: Frames, size: usize, scratch: &mut Vec<i64>) -> Plan {
+    /// Plans `residuals` in frames of `size` (`scratch` is reused), or
+    /// `None` as soon as the plan is known to take `limit` bytes or more
+    /// (every frame takes at least two).
+    fn new(
+        residuals: &[i64],
+        frames: Frames,
+        size: usize,
+        scratch: &mut Scratch,
+        limit: usize,
+    ) -> Option<Plan> {
+        let count = residuals.len().div_ceil(size);
+        if count * 2 >= limit {
+            return None;
+        }
         let mut plan = Plan {
             len: 0,
-            layouts: Vec::with_capacity(residuals.len().div_ceil(size)),
+            layouts: Vec::with_capacity(count),
         };
-        for frame in residuals.chunks(size) {
+        for (i, frame) in residuals.chunks(size).enumerate() {
             let (l, len) = layout(frame, frames, scratch);
             plan.layouts.push(l);
             plan.len += len;
+            if plan.len + (count - i - 1) * 2 >= limit {
+                return None;
+            }
         }
-        plan
+        Some(plan)
     }
 }
 
 /// The greatest common divisor of the residuals (1 when there is none
 /// to use), and the residuals divided by it.
 fn divide(residuals: &mut [i64]) -> u64 {
-    let g = residuals.iter().fold(0u64, |g, r| gcd(g, r.unsigned_abs()));
+    let mut g = 0u64;
+    for r in residuals.iter() {
+        g = gcd(g, r.unsigned_abs());
+        if g == 1 {
+            return 1;
+        }
+    }
     if g <= 1 || g > i64::MAX as u64 {
         return 1;
     }
+    // Every residual is a multiple of g = odd · 2^shift: shifting out the
+    // power of two and multiplying by the odd part's inverse modulo 2^64
+    // divides exactly, without a division instruction per value.
+    let shift = g.trailing_zeros();
+    let inverse = inverse(g >> shift) as i64;
     for r in residuals.iter_mut() {
-        *r /= g as i64;
+        *r = (*r >> shift).wrapping_mul(inverse);
     }
     g
+}
+
+/// The inverse of odd `x` modulo 2^64 (Newton's iteration doubles the
+/// correct low bits, from three).
+fn inverse(x: u64) -> u64 {
+    let mut inv = x;
+    for _ in 0..5 {
+        inv = inv.wrapping_mul(2u64.wrapping_sub(x.wrapping_mul(inv)));
+    }
+    inv
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -286,41 +364,147 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 /// Appends `values` to `out` in the order that packs smallest, using
 /// the frame layouts `frames` allows.
 pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>, frames: Frames) {
-    let mut scratch = Vec::with_capacity(values.len());
-    let mut median_scratch = Vec::with_capacity(MAX_FRAME);
-    // (total length, order, divisor, plan of the frames).
-    let mut best: Option<(usize, u8, u64, Plan)> = None;
-    let mut best_residuals = Vec::new();
-    for order in 0..=MAX_ORDER {
-        residuals(values, order, &mut scratch);
-        let divisor = divide(&mut scratch);
-        let plan = Plan::new(&scratch, frames, FRAME, &mut median_scratch);
-        let len = heads(values, order)
-            .map(|h| uvarint_len(zigzag(h)))
-            .sum::<usize>()
-            + uvarint_len(divisor)
-            + plan.len;
-        if best.as_ref().is_none_or(|b| len < b.0) {
-            best = Some((len, order, divisor, plan));
+    encode_within(values, out, frames, usize::MAX);
+}
+
+/// Appends `values` to `out` as [`encode`] does if that takes fewer
+/// than `limit` bytes; otherwise leaves `out` as it is and returns
+/// false.
+pub(crate) fn encode_within(
+    values: &[i64],
+    out: &mut Vec<u8>,
+    frames: Frames,
+    limit: usize,
+) -> bool {
+    match Column::plan(values, frames, limit) {
+        Some(column) => {
+            column.write(values, out);
+            true
+        }
+        None => false,
+    }
+}
+
+/// How a column is to be stored: what [`encode`] writes, sized before
+/// it is written.
+#[derive(Debug)]
+pub(crate) struct Column {
+    /// The column's length in bytes.
+    len: usize,
+    order: u8,
+    /// The frame size code.
+    code: usize,
+    divisor: u64,
+    /// The residuals, divided by `divisor`.
+    residuals: Vec<i64>,
+    plan: Plan,
+}
+
+impl Column {
+    /// Plans `values` in the order and frame size that pack smallest
+    /// with the layouts `frames` allows, or `None` if that takes `limit`
+    /// bytes or more. Candidates (difference orders, frame sizes) are
+    /// given up as soon as they cannot beat the best so far, so a tight
+    /// limit saves most of the work for columns that lose anyway.
+    pub(crate) fn plan(values: &[i64], frames: Frames, limit: usize) -> Option<Column> {
+        let mut scratch = Vec::with_capacity(values.len());
+        let mut median_scratch = Scratch::default();
+        // (length after the order byte, order, divisor, plan of the
+        // frames). Among orders of equal length the lowest wins, so
+        // order 0, tried last (it rarely wins), also wins a tie.
+        // The order is chosen by its length in frames of [`FRAME`]; other
+        // frame sizes may then make it shorter, so with those allowed
+        // `limit` applies only after that.
+        let resized = frames == Frames::Rice && values.len() > 64;
+        let room = limit.saturating_sub(1);
+        let mut best: Option<(usize, u8, u64, Plan)> = None;
+        let mut best_residuals = Vec::new();
+        for order in [1, 2, 0] {
+            let bound = match &best {
+                Some(b) if order == 0 => b.0 + 1,
+                Some(b) => b.0,
+                None if resized => usize::MAX,
+                None => room,
+            };
+            let fixed = heads(values, order)
+                .map(|h| uvarint_len(zigzag(h)))
+                .sum::<usize>();
+            if fixed >= bound {
+                continue;
+            }
+            residuals(values, order, &mut scratch);
+            let divisor = divide(&mut scratch);
+            let fixed = fixed + uvarint_len(divisor);
+            let Some(plan) = bound
+                .checked_sub(fixed)
+                .and_then(|room| Plan::new(&scratch, frames, FRAME, &mut median_scratch, room))
+            else {
+                continue;
+            };
+            best = Some((fixed + plan.len, order, divisor, plan));
             std::mem::swap(&mut best_residuals, &mut scratch);
         }
-    }
-    let Some((_, order, divisor, mut plan)) = best else {
-        return;
-    };
-    let scratch = best_residuals;
-    // Then the frame size, for the best order only: bigger frames save
-    // headers where the residuals are alike throughout, smaller ones
-    // follow a changing spread.
-    let mut code = 0;
-    if frames == Frames::Rice && scratch.len() > 64 {
-        for c in [3, 4, 5] {
-            let candidate = Plan::new(&scratch, frames, FRAME_SIZES[c], &mut median_scratch);
-            if candidate.len < plan.len {
-                (plan, code) = (candidate, c);
+        let (len, order, divisor, mut plan) = best?;
+        let fixed = len - plan.len;
+        // Then the frame size, for the best order only: bigger frames
+        // save headers where the residuals are alike throughout, smaller
+        // ones follow a changing spread.
+        let mut code = 0;
+        if frames == Frames::Rice && best_residuals.len() > 64 {
+            for c in [3, 4, 5] {
+                let size = FRAME_SIZES[c];
+                let bound = plan.len.min(room.saturating_sub(fixed));
+                if let Some(candidate) =
+                    Plan::new(&best_residuals, frames, size, &mut median_scratch, bound)
+                {
+                    (plan, code) = (candidate, c);
+                }
             }
         }
+        if fixed + plan.len >= room {
+            return None;
+        }
+        Some(Column {
+            len: 1 + fixed + plan.len,
+            order,
+            code,
+            divisor,
+            residuals: best_residuals,
+            plan,
+        })
     }
+
+    /// The column's length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Appends the column of `values` (those it was planned for) to `out`.
+    pub(crate) fn write(&self, values: &[i64], out: &mut Vec<u8>) {
+        let Column {
+            order,
+            code,
+            divisor,
+            ref residuals,
+            ref plan,
+            ..
+        } = *self;
+        let start = out.len();
+        write_frames(values, order, code, divisor, residuals, plan, out);
+        debug_assert_eq!(out.len() - start, self.len);
+    }
+}
+
+/// Writes a planned column.
+fn write_frames(
+    values: &[i64],
+    order: u8,
+    code: usize,
+    divisor: u64,
+    scratch: &[i64],
+    plan: &Plan,
+    out: &mut Vec<u8>,
+) {
     out.push(order | (code as u8) << 2);
     for h in heads(values, order) {
         put_uvarint(out, zigzag(h));
@@ -358,7 +542,8 @@ pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>, frames: Frames) {
                 let exc_byte = exc as u8 | if above { ABOVE_FLAG } else { 0 };
                 out.extend_from_slice(&[SPARSE_FLAG | run as u8, exc_byte]);
                 let mut w = BitWriter::from_bytes(std::mem::take(out));
-                let (run_lens, exceptions, _) = runs(frame, base);
+                let (mut run_lens, mut exceptions) = (Vec::new(), Vec::new());
+                runs(frame, base, above, &mut run_lens, &mut exceptions);
                 for (i, &n) in run_lens.iter().enumerate() {
                     w.write_bits(1, (n >> run) as u32 + 1);
                     w.write_bits(n, run);
@@ -373,218 +558,8 @@ pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>, frames: Frames) {
     }
 }
 
-/// Streams a column of a known number of values back.
-#[derive(Debug, Clone)]
-pub(crate) struct ColumnDecoder<'a> {
-    data: &'a [u8],
-    pos: usize,
-    n: usize,
-    index: usize,
-    order: u8,
-    /// Values per frame.
-    size: usize,
-    /// Residuals are stored divided by this; read after the heads.
-    divisor: Option<i64>,
-    prev: i64,
-    delta: i64,
-    frame_left: usize,
-    base: i64,
-    width: u32,
-    /// Whether Rice-coded frames are allowed, and whether the current
-    /// frame is one (its `k` is `width`).
-    frames: Frames,
-    kind: Kind,
-    /// In a sparse frame: the Rice parameter of exceptions, the base
-    /// values left before the next exception, and whether one follows.
-    exc: u32,
-    above: bool,
-    run_left: u64,
-    exception: bool,
-    bits: BitReader<'a>,
-}
-
-/// How the frame being decoded is stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Packed,
-    Rice,
-    Sparse,
-}
-
-impl<'a> ColumnDecoder<'a> {
-    /// Reads the column header of `n` values at the start of `data`,
-    /// whose frames may be laid out as `frames` allows.
-    pub(crate) fn new(data: &'a [u8], n: usize, frames: Frames) -> Result<Self, &'static str> {
-        let (order, size) = match data.first() {
-            None if n == 0 => (0, FRAME),
-            None => return Err("column ends before its order byte"),
-            Some(&o) if o <= MAX_ORDER => (o, FRAME),
-            Some(&o) if frames == Frames::Rice && o < 32 && o & 3 <= MAX_ORDER => {
-                (o & 3, FRAME_SIZES[usize::from(o >> 2)])
-            }
-            Some(_) => return Err("column has an unknown difference order"),
-        };
-        Ok(ColumnDecoder {
-            data,
-            pos: 1,
-            n,
-            index: 0,
-            order,
-            size,
-            divisor: None,
-            prev: 0,
-            delta: 0,
-            frame_left: 0,
-            base: 0,
-            width: 0,
-            frames,
-            kind: Kind::Packed,
-            exc: 0,
-            above: false,
-            run_left: 0,
-            exception: false,
-            bits: BitReader::new(&[]),
-        })
-    }
-
-    fn varint(&mut self) -> Result<i64, &'static str> {
-        read_uvarint(self.data, &mut self.pos)
-            .map(unzigzag)
-            .ok_or("column ends inside a varint")
-    }
-
-    fn residual(&mut self) -> Result<i64, &'static str> {
-        let divisor = match self.divisor {
-            Some(d) => d,
-            None => {
-                let d =
-                    read_uvarint(self.data, &mut self.pos).ok_or("column ends inside a varint")?;
-                if d == 0 || d > i64::MAX as u64 {
-                    return Err("column divisor out of range");
-                }
-                *self.divisor.insert(d as i64)
-            }
-        };
-        if self.frame_left == 0 {
-            if self.kind != Kind::Packed {
-                // A coded frame's length shows only once read: continue
-                // at the byte after its last bit.
-                self.pos += self.bits.bits_read().div_ceil(8);
-            }
-            self.base = self.varint()?;
-            let width = *self
-                .data
-                .get(self.pos)
-                .ok_or("column ends inside a frame header")?;
-            self.pos += 1;
-            let heads = (self.order as usize).min(self.n);
-            let left = (self.n - heads - (self.index - heads)).min(self.size);
-            self.kind = match width {
-                0..=64 => Kind::Packed,
-                _ if self.frames == Frames::Packed => return Err("frame bit width exceeds 64"),
-                0x80..=0xbf => Kind::Rice,
-                0xc0..=0xff => Kind::Sparse,
-                _ => return Err("frame bit width exceeds 64"),
-            };
-            if self.kind != Kind::Packed {
-                self.width = u32::from(width & 0x3f);
-                if self.kind == Kind::Sparse {
-                    let exc = *self
-                        .data
-                        .get(self.pos)
-                        .ok_or("column ends inside a frame header")?;
-                    if exc & 0x80 != 0 {
-                        return Err("bad Rice parameter in frame");
-                    }
-                    self.exc = u32::from(exc & 0x3f);
-                    self.above = exc & ABOVE_FLAG != 0;
-                    self.pos += 1;
-                    (self.run_left, self.exception) = (0, false);
-                }
-                self.bits = BitReader::new(&self.data[self.pos..]);
-            } else {
-                if width > 64 {
-                    return Err("frame bit width exceeds 64");
-                }
-                self.width = width as u32;
-                let len = (left * self.width as usize).div_ceil(8);
-                let body = self
-                    .data
-                    .get(self.pos..self.pos + len)
-                    .ok_or("column ends inside a frame")?;
-                self.bits = BitReader::new(body);
-                self.pos += len;
-            }
-            self.frame_left = left;
-        }
-        self.frame_left -= 1;
-        let offset = match self.kind {
-            Kind::Packed => self.bits.read_bits(self.width).ok_or("frame too short")? as i64,
-            Kind::Rice => unzigzag(self.rice(self.width)?),
-            Kind::Sparse => {
-                if self.run_left == 0 && !self.exception {
-                    // A new run: the values left in the frame (this one
-                    // included) are the most it may cover; covering them
-                    // all ends the frame without an exception.
-                    let left = self.frame_left as u64 + 1;
-                    let run = self.rice(self.width)?;
-                    if run > left {
-                        return Err("run past the end of its frame");
-                    }
-                    (self.run_left, self.exception) = (run, run < left);
-                }
-                if self.run_left > 0 {
-                    self.run_left -= 1;
-                    0
-                } else {
-                    self.exception = false;
-                    let e = self.rice(self.exc)?.wrapping_add(1);
-                    if self.above {
-                        e as i64
-                    } else {
-                        unzigzag(e)
-                    }
-                }
-            }
-        };
-        Ok(self.base.wrapping_add(offset).wrapping_mul(divisor))
-    }
-
-    /// A Rice code with parameter `k` of the current frame.
-    #[inline]
-    fn rice(&mut self, k: u32) -> Result<u64, &'static str> {
-        let q = self
-            .bits
-            .read_unary(MAX_QUOTIENT as u32)
-            .ok_or("bad Rice code in frame")?;
-        let rem = self.bits.read_bits(k).ok_or("frame too short")?;
-        Ok((u64::from(q) << k) | rem)
-    }
-
-    /// The next value, `None` after `n`.
-    #[inline]
-    pub(crate) fn next(&mut self) -> Result<Option<i64>, &'static str> {
-        if self.index >= self.n {
-            return Ok(None);
-        }
-        let v = match (self.order, self.index) {
-            (0, _) => self.residual()?,
-            (_, 0) => self.varint()?,
-            (1, _) => self.prev.wrapping_add(self.residual()?),
-            (_, 1) => {
-                self.delta = self.varint()?;
-                self.prev.wrapping_add(self.delta)
-            }
-            _ => {
-                self.delta = self.delta.wrapping_add(self.residual()?);
-                self.prev.wrapping_add(self.delta)
-            }
-        };
-        self.prev = v;
-        self.index += 1;
-        Ok(Some(v))
-    }
-}
+mod decoder;
+pub(crate) use decoder::ColumnDecoder;
 
 #[cfg(test)]
 mod tests;

@@ -37,7 +37,22 @@ pub(crate) fn pow10(scale: u8) -> f64 {
 /// The integer nearest to `v · 10^scale` (saturating; `0` for NaN): the
 /// mantissa of the decimal closest to `v`, exact or not.
 pub(crate) fn nearest_mantissa(v: f64, scale: u8) -> i64 {
-    (v * POW10[scale as usize]).round() as i64
+    round(v * POW10[scale as usize])
+}
+
+/// `x` rounded half away from zero, as an integer (saturating; `0` for
+/// NaN): `x.round() as i64`, without a call to `round` for the usual
+/// magnitudes (below 2^52 the truncating conversion and the fraction it
+/// leaves are exact).
+#[inline]
+fn round(x: f64) -> i64 {
+    if x.abs() < 4.0e15 {
+        let t = x as i64;
+        let fraction = x - t as f64;
+        t + i64::from(fraction >= 0.5) - i64::from(fraction <= -0.5)
+    } else {
+        x.round() as i64
+    }
 }
 
 /// `bits` as a mantissa at `scale`, if that is exact.
@@ -46,7 +61,7 @@ fn mantissa(bits: u64, scale: u8) -> Option<i64> {
     if scaled.is_nan() || scaled.abs() > MAX_MANTISSA {
         return None;
     }
-    let m = scaled.round() as i64;
+    let m = round(scaled);
     (value(m, scale).to_bits() == bits).then_some(m)
 }
 
@@ -73,6 +88,56 @@ pub(crate) fn to_decimal(values: &[u64]) -> Option<(u8, Vec<i64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nearest_mantissa_rounds_half_away_from_zero() {
+        // (value, scale, mantissa)
+        let cases: &[(f64, u8, i64)] = &[
+            (0.0, 0, 0),
+            (-0.0, 3, 0),
+            (0.5, 0, 1),
+            (-0.5, 0, -1),
+            (0.49999999999999994, 0, 0),
+            (1.5, 0, 2),
+            (-2.5, 0, -3),
+            (0.0004, 4, 4),
+            (0.00035, 4, 4),
+            (-1.2345, 3, -1235),
+            (3.9e15 + 0.5, 0, 3_900_000_000_000_001),
+            (4.5e15 + 1.0, 0, 4_500_000_000_000_001),
+            (1e30, 0, i64::MAX),
+            (-1e30, 0, i64::MIN),
+            (f64::NAN, 2, 0),
+            (f64::INFINITY, 0, i64::MAX),
+        ];
+        for &(v, scale, want) in cases {
+            assert_eq!(nearest_mantissa(v, scale), want, "{v} at {scale}");
+            assert_eq!(
+                nearest_mantissa(v, scale),
+                (v * pow10(scale)).round() as i64,
+                "{v}"
+            );
+        }
+        // Random bit patterns and halves near the fast path's bound.
+        let mut rng = crate::workload::Rng::new(3);
+        for i in 0..200_000 {
+            let v = match i % 3 {
+                0 => f64::from_bits(rng.next_u64()),
+                1 => rng.range(-1 << 40, 1 << 40) as f64 / 1024.0,
+                _ => rng.range(55 << 47, 59 << 47) as f64 / 2.0 * [1.0, -1.0][i % 2],
+            };
+            let scale = if i % 3 == 2 {
+                0
+            } else {
+                rng.range(0, 22) as u8
+            };
+            assert_eq!(
+                nearest_mantissa(v, scale),
+                (v * pow10(scale)).round() as i64,
+                "{v} at {scale}"
+            );
+        }
+    }
 
     #[test]
     fn finds_the_smallest_exact_scale() {

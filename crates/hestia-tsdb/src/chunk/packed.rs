@@ -11,8 +11,8 @@
 //! one go from a slice of samples; not appendable. See
 //! `docs/format/chunks.md`.
 
-use super::bstream::{put_uvarint, read_uvarint, BitReader, BitWriter};
-use super::column::{self, ColumnDecoder, Frames};
+use super::bstream::{put_uvarint, read_uvarint, uvarint_len, BitReader, BitWriter};
+use super::column::{self, Column, ColumnDecoder, Frames};
 use super::decimal;
 use super::xor::XorValues;
 use super::{Encoding, Sample};
@@ -44,67 +44,122 @@ enum Inexact {
     Residual(u8),
 }
 
-/// The value column of `bits` (their ordered integers `ords`) in mode
-/// `mode`, with the frame layouts `frames` allows.
-fn inexact_column(bits: &[u64], ords: &[i64], mode: Inexact, frames: Frames) -> Vec<u8> {
-    match mode {
-        Inexact::Xor => {
-            let mut w = BitWriter::from_bytes(vec![VALUES_XOR]);
-            if let Some((&first, rest)) = bits.split_first() {
-                w.write_bits(first, 64);
-                let mut state = XorValues::first(first);
-                for &b in rest {
-                    state.write(&mut w, b);
-                }
-            }
-            w.into_bytes()
-        }
-        Inexact::Ordered => {
-            let mut out = vec![VALUES_ORDERED];
-            column::encode(ords, &mut out, frames);
-            out
-        }
-        Inexact::Residual(scale) => {
-            residual_column(bits, ords, scale, frames, usize::MAX).unwrap_or_default()
+/// The XOR-mode value column of `bits`.
+fn xor_column(bits: &[u64]) -> Vec<u8> {
+    let mut w = BitWriter::from_bytes(vec![VALUES_XOR]);
+    if let Some((&first, rest)) = bits.split_first() {
+        w.write_bits(first, 64);
+        let mut state = XorValues::first(first);
+        for &b in rest {
+            state.write(&mut w, b);
         }
     }
+    w.into_bytes()
 }
 
-/// The residual-mode value column at `scale`, or `None` as soon as it
-/// is known to take `limit` bytes or more.
-fn residual_column(
+/// The decimal mantissas nearest to `bits` at `scale` and the residuals
+/// of their ordered integers `ords` from those of the mantissas' values,
+/// into `mantissas` and `residuals`.
+fn residual_parts(
     bits: &[u64],
     ords: &[i64],
     scale: u8,
-    frames: Frames,
-    limit: usize,
-) -> Option<Vec<u8>> {
-    let (mut mantissas, mut residuals) = (Vec::new(), Vec::new());
+    mantissas: &mut Vec<i64>,
+    residuals: &mut Vec<i64>,
+) {
+    mantissas.clear();
+    residuals.clear();
     for (&b, &o) in bits.iter().zip(ords) {
         let m = decimal::nearest_mantissa(f64::from_bits(b), scale);
         mantissas.push(m);
         residuals.push(o.wrapping_sub(ordered(decimal::value(m, scale).to_bits())));
     }
-    let mut column = Vec::new();
-    column::encode(&mantissas, &mut column, frames);
-    let mut out = vec![VALUES_RESIDUAL, scale];
-    put_uvarint(&mut out, column.len() as u64);
-    out.extend_from_slice(&column);
-    if out.len() >= limit {
-        return None;
+}
+
+/// A value column planned in a mode other than XOR.
+enum Planned {
+    /// Ordered integers.
+    Ordered(Column),
+    /// The mantissa and residual columns at a scale.
+    Residual {
+        scale: u8,
+        mantissas: Column,
+        residuals: Column,
+    },
+}
+
+impl Planned {
+    /// Plans the value column of `bits` (their ordered integers `ords`)
+    /// in `mode` (not XOR) with the frame layouts `frames` allows, or
+    /// `None` if it would take `limit` bytes or more. `m` and `r` are
+    /// scratch space (left holding a residual column's mantissas and
+    /// residuals).
+    fn new(
+        bits: &[u64],
+        ords: &[i64],
+        mode: Inexact,
+        frames: Frames,
+        limit: usize,
+        m: &mut Vec<i64>,
+        r: &mut Vec<i64>,
+    ) -> Option<(Planned, usize)> {
+        match mode {
+            Inexact::Xor => None,
+            Inexact::Ordered => {
+                let c = Column::plan(ords, frames, limit.saturating_sub(1))?;
+                let len = 1 + c.len();
+                Some((Planned::Ordered(c), len))
+            }
+            Inexact::Residual(scale) => {
+                residual_parts(bits, ords, scale, m, r);
+                // Mode, scale, the mantissa column's length (at least a
+                // byte), the mantissa column, the residual column.
+                let mantissas = Column::plan(m, frames, limit.saturating_sub(3))?;
+                let head = 2 + uvarint_len(mantissas.len() as u64) + mantissas.len();
+                let residuals = Column::plan(r, frames, limit.checked_sub(head)?)?;
+                let len = head + residuals.len();
+                let planned = Planned::Residual {
+                    scale,
+                    mantissas,
+                    residuals,
+                };
+                Some((planned, len))
+            }
+        }
     }
-    column::encode(&residuals, &mut out, frames);
-    Some(out)
+
+    /// Appends the planned column to `out` (`ords` as planned; `m` and
+    /// `r` as [`Planned::new`] left them).
+    fn write(&self, ords: &[i64], m: &[i64], r: &[i64], out: &mut Vec<u8>) {
+        match self {
+            Planned::Ordered(c) => {
+                out.push(VALUES_ORDERED);
+                c.write(ords, out);
+            }
+            Planned::Residual {
+                scale,
+                mantissas,
+                residuals,
+            } => {
+                out.extend_from_slice(&[VALUES_RESIDUAL, *scale]);
+                put_uvarint(out, mantissas.len() as u64);
+                mantissas.write(m, out);
+                residuals.write(r, out);
+            }
+        }
+    }
 }
 
 /// The value column of `bits` in the smallest of the XOR, ordered-integer
 /// and decimal-residual modes, appended to `out`. Every mode and scale
 /// is sized with bit-packed frames (quick to compute); with coded frames
-/// allowed, the four smallest are then encoded with them and the
-/// smallest kept.
+/// allowed, the four smallest are then planned with them and the
+/// smallest kept. Only the chosen column is written; a candidate is
+/// given up as soon as it cannot make the cut.
 fn encode_inexact(bits: &[u64], out: &mut Vec<u8>, frames: Frames) {
     let ords: Vec<i64> = bits.iter().map(|&b| ordered(b)).collect();
-    let mut candidates = vec![Inexact::Xor, Inexact::Ordered];
+    let xor = xor_column(bits);
+    let mut candidates = vec![Inexact::Ordered];
     // Values that are a short decimal plus a little noise (sums of
     // decimal prices, accumulated rounding error): the decimal as a
     // mantissa column, the noise in units in the last place. Scales
@@ -120,34 +175,51 @@ fn encode_inexact(bits: &[u64], out: &mut Vec<u8>, frames: Frames) {
         }
         candidates.push(Inexact::Residual(scale));
     }
-    // The four smallest with bit-packed frames, smallest first; a
-    // residual column stops once longer than the fourth.
-    let mut sized: Vec<(Inexact, Vec<u8>)> = Vec::with_capacity(5);
+    let (mut m, mut r) = (
+        Vec::with_capacity(bits.len()),
+        Vec::with_capacity(bits.len()),
+    );
+    // The four smallest with bit-packed frames, smallest first (the
+    // earlier of equals first); a candidate stops once as long as the
+    // fourth.
+    let mut sized: Vec<(Inexact, usize)> = Vec::with_capacity(5);
+    sized.push((Inexact::Xor, xor.len()));
     for mode in candidates {
-        let limit = match sized.get(3) {
-            Some(c) => c.1.len(),
-            None => usize::MAX,
-        };
-        let column = match mode {
-            Inexact::Residual(scale) => residual_column(bits, &ords, scale, Frames::Packed, limit),
-            _ => Some(inexact_column(bits, &ords, mode, Frames::Packed)),
-        };
-        if let Some(column) = column.filter(|c| c.len() < limit) {
-            let at = sized.partition_point(|c| c.1.len() <= column.len());
-            sized.insert(at, (mode, column));
+        let limit = sized.get(3).map_or(usize::MAX, |c| c.1);
+        if let Some((_, len)) =
+            Planned::new(bits, &ords, mode, Frames::Packed, limit, &mut m, &mut r)
+        {
+            let at = sized.partition_point(|c| c.1 <= len);
+            sized.insert(at, (mode, len));
             sized.truncate(4);
         }
     }
-    if frames != Frames::Packed {
-        for c in sized.iter_mut().take(4) {
-            if c.0 != Inexact::Xor {
-                c.1 = inexact_column(bits, &ords, c.0, frames);
+    // Then the smallest of those with the layouts `frames` allows (the
+    // earlier of equals): each must beat the best so far.
+    let (mut best, mut best_len) = (None, usize::MAX);
+    for &(mode, len) in sized
+        .iter()
+        .take(if frames == Frames::Packed { 1 } else { 4 })
+    {
+        if mode == Inexact::Xor {
+            if len < best_len {
+                (best, best_len) = (None, len);
             }
+        } else if let Some((planned, len)) =
+            Planned::new(bits, &ords, mode, frames, best_len, &mut m, &mut r)
+        {
+            (best, best_len) = (Some((mode, planned)), len);
         }
-        sized.sort_by_key(|c| c.1.len());
     }
-    if let Some((_, column)) = sized.first() {
-        out.extend_from_slice(column);
+    match best {
+        None => out.extend_from_slice(&xor),
+        Some((mode, planned)) => {
+            // The scratch holds the last candidate planned: make it this one's.
+            if let Inexact::Residual(scale) = mode {
+                residual_parts(bits, &ords, scale, &mut m, &mut r);
+            }
+            planned.write(&ords, &m, &r, out);
+        }
     }
 }
 
@@ -355,6 +427,79 @@ impl<'a> PackedDecoder<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The value column of `bits` the plain way: every candidate written
+    /// in full with bit-packed frames, the four smallest again with
+    /// `frames`, the smallest kept (the earlier of equals).
+    fn reference_inexact(bits: &[u64], frames: Frames) -> Vec<u8> {
+        let ords: Vec<i64> = bits.iter().map(|&b| ordered(b)).collect();
+        let full = |mode, frames| match mode {
+            Inexact::Xor => xor_column(bits),
+            Inexact::Ordered => {
+                let mut out = vec![VALUES_ORDERED];
+                column::encode(&ords, &mut out, frames);
+                out
+            }
+            Inexact::Residual(scale) => {
+                let (mut m, mut r) = (Vec::new(), Vec::new());
+                residual_parts(bits, &ords, scale, &mut m, &mut r);
+                let mut mantissas = Vec::new();
+                column::encode(&m, &mut mantissas, frames);
+                let mut out = vec![VALUES_RESIDUAL, scale];
+                put_uvarint(&mut out, mantissas.len() as u64);
+                out.extend_from_slice(&mantissas);
+                column::encode(&r, &mut out, frames);
+                out
+            }
+        };
+        let max = bits
+            .iter()
+            .map(|&b| f64::from_bits(b).abs())
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
+        let scales = (0..=decimal::MAX_SCALE).take_while(|&s| max * decimal::pow10(s) < 9.0e18);
+        let modes = [Inexact::Xor, Inexact::Ordered]
+            .into_iter()
+            .chain(scales.map(Inexact::Residual));
+        let mut sized: Vec<(Inexact, Vec<u8>)> =
+            modes.map(|m| (m, full(m, Frames::Packed))).collect();
+        sized.sort_by_key(|c| c.1.len());
+        sized.truncate(4);
+        if frames == Frames::Rice {
+            for c in sized.iter_mut().filter(|c| c.0 != Inexact::Xor) {
+                c.1 = full(c.0, Frames::Rice);
+            }
+            sized.sort_by_key(|c| c.1.len());
+        }
+        sized.swap_remove(0).1
+    }
+
+    proptest! {
+        /// Sizing candidates against limits and writing only the winner
+        /// picks the very column the plain way does.
+        #[test]
+        fn inexact_values_pick_what_writing_every_candidate_picks(
+            steps in proptest::collection::vec(prop_oneof![
+                4 => (0u32..5).prop_map(|k| f64::from(k) * 0.0004),
+                2 => (0u32..1000).prop_map(|k| f64::from(k) * 0.37),
+                1 => any::<f64>(),
+                1 => Just(f64::NAN),
+            ], 0..700),
+            start in prop_oneof![Just(0.0), 1e-3..1e12],
+        ) {
+            let mut v = start;
+            let bits: Vec<u64> = steps.iter().map(|&s| {
+                v = if s.is_finite() && (v + s).is_finite() { v + s } else { s };
+                v.to_bits()
+            }).collect();
+            for frames in [Frames::Packed, Frames::Rice] {
+                let mut out = Vec::new();
+                encode_inexact(&bits, &mut out, frames);
+                prop_assert_eq!(out, reference_inexact(&bits, frames));
+            }
+        }
+    }
 
     /// The value mode byte of a packed chunk.
     fn mode(chunk: &[u8]) -> u8 {

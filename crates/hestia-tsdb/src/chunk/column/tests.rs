@@ -27,6 +27,81 @@ proptest! {
             prop_assert_eq!(decode(&out, values.len()), Ok(values.clone()));
         }
     }
+
+    /// Counting narrow frames finds the value sorting finds.
+    #[test]
+    fn median_is_the_middle_value_once_sorted(
+        frame in prop_oneof![
+            proptest::collection::vec(-3i64..300, 1..1025),
+            proptest::collection::vec(any::<i64>(), 1..300),
+            (any::<i64>(), proptest::collection::vec(0i64..256, 1..1025))
+                .prop_map(|(s, v)| v.iter().map(|&o| s.wrapping_add(o)).collect()),
+        ],
+    ) {
+        let (min, width) = frame_shape(&frame);
+        let mut sorted = frame.clone();
+        sorted.sort_unstable();
+        let mut scratch = Vec::new();
+        prop_assert_eq!(median(&frame, min, width, &mut scratch), sorted[frame.len() / 2]);
+    }
+
+    /// Dividing by the residuals' gcd is exact division.
+    #[test]
+    fn divisors_divide_exactly(
+        g in prop_oneof![1u64..100_000, 1u64..=i64::MAX as u64],
+        qs in proptest::collection::vec(any::<i64>(), 1..50),
+    ) {
+        let mut residuals: Vec<i64> = qs.iter().map(|&q| q % (i64::MAX / g as i64).max(1)).collect();
+        let want: Vec<i64> = residuals.clone();
+        for r in residuals.iter_mut() {
+            *r *= g as i64;
+        }
+        let euclid = |mut a: u64, mut b: u64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        let expected = residuals.iter().fold(0, |a, r| euclid(a, r.unsigned_abs()));
+        prop_assert_eq!(residuals.iter().fold(0, |a, r| gcd(a, r.unsigned_abs())), expected);
+        let d = divide(&mut residuals);
+        if expected > 1 {
+            prop_assert_eq!(d, expected);
+            let q: Vec<i64> = want.iter().map(|&w| w * g as i64 / expected as i64).collect();
+            prop_assert_eq!(residuals, q);
+        } else {
+            prop_assert_eq!(d, 1);
+        }
+    }
+
+    /// A limit only decides whether the column is written: below its
+    /// length nothing is, at or above it the very same bytes are, and a
+    /// plan's length is what it writes.
+    #[test]
+    fn limits_do_not_change_the_column(
+        values in prop_oneof![
+            proptest::collection::vec(-3i64..3, 0..1500),
+            proptest::collection::vec(prop_oneof![12 => Just(7i64), 1 => 8i64..100, 1 => any::<i64>()], 0..1500),
+            (any::<i64>(), 0i64..1_000_000, 0usize..1500).prop_map(|(s, d, n)| (0..n as i64).map(|i| s.wrapping_add(i * d)).collect()),
+        ],
+        slack in -40i64..40,
+    ) {
+        for frames in [Frames::Packed, Frames::Rice] {
+            let mut full = Vec::new();
+            encode(&values, &mut full, frames);
+            let planned = Column::plan(&values, frames, usize::MAX).unwrap();
+            prop_assert_eq!(planned.len(), full.len());
+            let limit = (full.len() as i64 + slack).max(0) as usize;
+            let mut out = vec![9u8];
+            let written = encode_within(&values, &mut out, frames, limit);
+            prop_assert_eq!(written, full.len() < limit);
+            if written {
+                prop_assert_eq!(&out[1..], &full[..]);
+            } else {
+                prop_assert_eq!(out, vec![9u8]);
+            }
+        }
+    }
 }
 
 #[test]
