@@ -197,13 +197,15 @@ impl Run<'_> {
             return Ok(());
         }
         // A cached series is appended by reference, without labels.
-        let (cached, again, labels) = match self.cache.get(key) {
-            Some((e, again)) => (Some(e.series), again, None),
+        let (hit, labels) = match self.cache.get(key) {
+            Some(hit) => (Some(hit), None),
             None => match self.final_labels(s, key)? {
-                Some(labels) => (None, false, Some(labels)),
+                Some(labels) => (None, Some(labels)),
                 None => return Ok(()),
             },
         };
+        let cached = hit.map(|h| h.series);
+        let again = hit.is_some_and(|h| h.again);
         let appended = if again && explicit.is_none() {
             // The same series twice in one body: Prometheus counts it as a
             // duplicate sample and goes on.
@@ -246,11 +248,17 @@ impl Run<'_> {
             }
         };
         if let Some(r) = appended {
-            if cached != Some(r) {
-                self.cache.add(key, r);
-            }
+            let entry = match hit {
+                Some(h) => {
+                    if h.series != r {
+                        self.cache.set_series(h.entry, r);
+                    }
+                    h.entry
+                }
+                None => self.cache.add(key, r),
+            };
             if explicit.is_none() || self.rules.track_timestamps_staleness {
-                self.cache.track(key);
+                self.cache.track(entry);
             }
             if cached.is_none() && !self.limit_hit {
                 self.counts.series_added += 1;
