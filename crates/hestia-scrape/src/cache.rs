@@ -246,6 +246,7 @@ impl SeriesCache {
         })
     }
 
+    #[inline]
     fn mark_seen(&mut self, entry: usize) {
         self.flags[entry] |= SEEN;
         if !self.scrambled && entry != self.seen {

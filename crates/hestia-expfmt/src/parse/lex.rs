@@ -85,6 +85,18 @@ pub(crate) fn is_name_char(c: u8, metric: bool) -> bool {
     NAME_CLASS[usize::from(c)] & if metric { 0b1000 } else { 0b0010 } != 0
 }
 
+/// The end of the name characters of `b` from `i` (`b.len()` if they run
+/// to the end).
+#[inline]
+fn name_end(b: &[u8], i: usize, metric: bool) -> usize {
+    let mask = if metric { 0b1000 } else { 0b0010 };
+    let rest = b.get(i..).unwrap_or_default();
+    i + rest
+        .iter()
+        .position(|&c| NAME_CLASS[usize::from(c)] & mask == 0)
+        .unwrap_or(rest.len())
+}
+
 impl<'a> Cursor<'a> {
     pub(crate) fn new(s: &'a str, line: u32) -> Self {
         Self { s, pos: 0, line }
@@ -150,10 +162,7 @@ impl<'a> Cursor<'a> {
         if !b.get(start).is_some_and(|&c| is_name_start(c, metric)) {
             return None;
         }
-        let mut i = start + 1;
-        while b.get(i).is_some_and(|&c| is_name_char(c, metric)) {
-            i += 1;
-        }
+        let i = name_end(b, start + 1, metric);
         self.pos = i;
         self.s.get(start..i)
     }
@@ -343,10 +352,7 @@ impl<'a> Cursor<'a> {
             if !is_name_start(*b.get(i)?, false) {
                 return None;
             }
-            i += 1;
-            while b.get(i).is_some_and(|&c| is_name_char(c, false)) {
-                i += 1;
-            }
+            i = name_end(b, i + 1, false);
             let name = self.s.get(start..i)?;
             if b.get(i..i + 2)? != b"=\"" {
                 return None;
