@@ -90,11 +90,11 @@ pub(crate) fn is_name_char(c: u8, metric: bool) -> bool {
 #[inline]
 fn name_end(b: &[u8], i: usize, metric: bool) -> usize {
     let mask = if metric { 0b1000 } else { 0b0010 };
-    let rest = b.get(i..).unwrap_or_default();
-    i + rest
-        .iter()
-        .position(|&c| NAME_CLASS[usize::from(c)] & mask == 0)
-        .unwrap_or(rest.len())
+    let mut i = i;
+    while i < b.len() && NAME_CLASS[usize::from(b[i])] & mask != 0 {
+        i += 1;
+    }
+    i
 }
 
 impl<'a> Cursor<'a> {
