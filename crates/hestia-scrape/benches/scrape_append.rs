@@ -96,8 +96,10 @@ fn main() {
     }
     let ns = start.elapsed().as_nanos() as f64 / samples.max(1) as f64;
     println!(
-        "{scrapes} scrapes of {} bytes: {samples} samples ({} appended), {ns:.1} ns/sample",
+        "{scrapes} scrapes of {} bytes: {samples} samples ({} appended), {ns:.1} ns/sample; \
+         cache entries: {:.1} B/series",
         body.len(),
-        app.samples
+        app.samples,
+        cache.entry_bytes() as f64 / cache.len().max(1) as f64,
     );
 }
