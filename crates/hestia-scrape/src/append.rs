@@ -323,15 +323,19 @@ fn for_each_entry(
     if let Some(e) = err {
         return Err(parse(e));
     }
+    // Each entry is matched where it lies: `map_err` would move it into a
+    // `Result` with this crate's (larger) error, a copy per sample.
+    let mut each = |e: Result<Entry<'_>, hestia_expfmt::ParseError>| match e {
+        Ok(e) => f(&e),
+        Err(e) => Err(parse(e)),
+    };
     match format {
-        Format::Text => TextParser::new(body).try_for_each(|e| f(&e.map_err(parse)?)),
-        Format::OpenMetrics => {
-            OpenMetricsParser::lenient(body).try_for_each(|e| f(&e.map_err(parse)?))
-        }
+        Format::Text => TextParser::new(body).try_for_each(&mut each),
+        Format::OpenMetrics => OpenMetricsParser::lenient(body).try_for_each(&mut each),
         _ => {
             let mut p = ProtobufParser::new(body);
             while let Some(e) = p.next_entry() {
-                f(&e.map_err(parse)?)?;
+                each(e)?;
             }
             Ok(())
         }
