@@ -106,23 +106,7 @@ pub(crate) fn append_body(
         key: Vec::new(),
         no_labels: Labels::default(),
     };
-    let mut result = for_each_entry(format, body, |e| match e {
-        Entry::Series(s) => run.series(s),
-        Entry::Type { family, kind } => {
-            run.cache
-                .note_metadata(family, MetaPart::Kind(kind_name(*kind)));
-            Ok(())
-        }
-        Entry::Help { family, help } => {
-            run.cache.note_metadata(family, MetaPart::Help(help));
-            Ok(())
-        }
-        Entry::Unit { family, unit } => {
-            run.cache.note_metadata(family, MetaPart::Unit(unit));
-            Ok(())
-        }
-        Entry::Comment(_) | Entry::Eof => Ok(()),
-    });
+    let mut result = run.body(format, body);
     if result.is_ok() && run.limit_hit {
         result = Err(Error::SampleLimit);
     }
@@ -182,12 +166,17 @@ fn mark_stale(app: &mut dyn Appender, cache: &SeriesCache, t: i64) -> Result<(),
 }
 
 impl Run<'_> {
-    fn series(&mut self, s: &Series<'_>) -> Result<(), Error> {
+    /// Appends one series; `head` is its head's key when the text parser
+    /// offered it to the cache.
+    fn series(&mut self, s: &Series<'_>, head: Option<KnownHead>) -> Result<(), Error> {
         self.counts.scraped += 1;
         let explicit = s.timestamp.filter(|_| self.rules.honor_timestamps);
         let t = explicit.unwrap_or(self.t);
         let key = match s.labels.series_text() {
-            Some((text, None)) => text_key(text),
+            Some((text, None)) => match head {
+                Some((at, len, key)) if text.as_ptr() == at && text.len() == len => key,
+                _ => text_key(text),
+            },
             _ => {
                 series_key(&mut self.key, s);
                 key_of(&self.key)
@@ -304,40 +293,87 @@ impl Run<'_> {
     }
 }
 
-/// Calls `f` with every entry of `body`; stops at the first error.
-fn for_each_entry(
-    format: Format,
-    body: &[u8],
-    mut f: impl FnMut(&Entry<'_>) -> Result<(), Error>,
-) -> Result<(), Error> {
-    let (name, err) = match format {
-        Format::Text => ("text 0.0.4", None),
-        Format::OpenMetrics => ("OpenMetrics", None),
-        Format::Protobuf => ("protobuf", None),
-        Format::Json => ("JSON", Some(hestia_expfmt::ParseError::NoParser(format))),
-    };
-    let parse = |source| Error::Parse {
-        format: name,
-        source,
-    };
-    if let Some(e) = err {
-        return Err(parse(e));
-    }
-    // Each entry is matched where it lies: `map_err` would move it into a
-    // `Result` with this crate's (larger) error, a copy per sample.
-    let mut each = |e: Result<Entry<'_>, hestia_expfmt::ParseError>| match e {
-        Ok(e) => f(&e),
-        Err(e) => Err(parse(e)),
-    };
-    match format {
-        Format::Text => TextParser::new(body).try_for_each(&mut each),
-        Format::OpenMetrics => OpenMetricsParser::lenient(body).try_for_each(&mut each),
-        _ => {
-            let mut p = ProtobufParser::new(body);
-            while let Some(e) = p.next_entry() {
-                each(e)?;
+/// A series head the text parser offered as known, and its key.
+type KnownHead = (*const u8, usize, Key);
+
+impl Run<'_> {
+    /// Appends every entry of `body`; stops at the first error.
+    fn body(&mut self, format: Format, body: &[u8]) -> Result<(), Error> {
+        let (name, err) = match format {
+            Format::Text => ("text 0.0.4", None),
+            Format::OpenMetrics => ("OpenMetrics", None),
+            Format::Protobuf => ("protobuf", None),
+            Format::Json => ("JSON", Some(hestia_expfmt::ParseError::NoParser(format))),
+        };
+        let parse = |source| Error::Parse {
+            format: name,
+            source,
+        };
+        if let Some(e) = err {
+            return Err(parse(e));
+        }
+        // Each entry is matched where it lies: `map_err` would move it into
+        // a `Result` with this crate's (larger) error, a copy per sample.
+        match format {
+            Format::Text => {
+                // Series the cache knows skip the parser's label checks: it
+                // read the same text in full when they were first cached.
+                let mut p = TextParser::new(body);
+                loop {
+                    let mut head: Option<KnownHead> = None;
+                    let cache = &*self.cache;
+                    let next = p.next_known(&mut |text| {
+                        let key = text_key(text);
+                        head = Some((text.as_ptr(), text.len(), key));
+                        cache.knows(key)
+                    });
+                    match next {
+                        Ok(Some(e)) => self.entry(&e, head)?,
+                        Ok(None) => return Ok(()),
+                        Err(e) => return Err(parse(e)),
+                    }
+                }
             }
-            Ok(())
+            Format::OpenMetrics => {
+                for e in OpenMetricsParser::lenient(body) {
+                    match e {
+                        Ok(e) => self.entry(&e, None)?,
+                        Err(e) => return Err(parse(e)),
+                    }
+                }
+                Ok(())
+            }
+            _ => {
+                let mut p = ProtobufParser::new(body);
+                while let Some(e) = p.next_entry() {
+                    match e {
+                        Ok(e) => self.entry(&e, None)?,
+                        Err(e) => return Err(parse(e)),
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Appends a series or records metadata.
+    fn entry(&mut self, e: &Entry<'_>, head: Option<KnownHead>) -> Result<(), Error> {
+        match e {
+            Entry::Series(s) => self.series(s, head),
+            Entry::Type { family, kind } => {
+                self.cache
+                    .note_metadata(family, MetaPart::Kind(kind_name(*kind)));
+                Ok(())
+            }
+            Entry::Help { family, help } => {
+                self.cache.note_metadata(family, MetaPart::Help(help));
+                Ok(())
+            }
+            Entry::Unit { family, unit } => {
+                self.cache.note_metadata(family, MetaPart::Unit(unit));
+                Ok(())
+            }
+            Entry::Comment(_) | Entry::Eof => Ok(()),
         }
     }
 }

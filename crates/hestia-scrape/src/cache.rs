@@ -222,6 +222,19 @@ impl SeriesCache {
         self.dropped.insert(key, self.iter);
     }
 
+    /// Whether `key` is cached (as a series or as dropped), without
+    /// marking anything.
+    #[inline]
+    pub(crate) fn knows(&self, key: Key) -> bool {
+        let packed = pack_key(key);
+        matches!(self.slots.get(self.next), Some(s) if s.key == packed)
+            || self
+                .index
+                .find(key.1, |&i| self.slots[i as usize].key == packed)
+                .is_some()
+            || (!self.dropped.is_empty() && self.dropped.contains_key(&key))
+    }
+
     /// Looks a series up and marks its entry seen in the current scrape:
     /// first where the previous lookup ended, then in the index.
     #[inline]

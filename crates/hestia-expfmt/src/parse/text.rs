@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 
 use super::labels::{unescape, Canonical, SeriesLabels};
-use super::lex::{series_head, snippet, Cursor, RawLabel};
+use super::lex::{head_extent, series_head, snippet, Cursor, RawLabel, SeriesHead};
 use super::number::parse_value;
 use super::{utf8_prefix, Entry, FamilyType, Series};
 use crate::{Location, ParseError};
@@ -57,7 +57,51 @@ impl<'a> TextParser<'a> {
         }
     }
 
-    fn next_entry(&mut self) -> Result<Option<Entry<'a>>, ParseError> {
+    /// The next entry, as [`Iterator::next`] gives it but with `None` for
+    /// the end instead of [`Entry::Eof`] (and after an error), except that
+    /// a series line whose head (its name and label set as written, what
+    /// [`SeriesLabels::series_text`] gives) `known` accepts is returned
+    /// without reading its label set again: no check of its syntax, names
+    /// and duplicates, and no canonical `le`/`quantile` (heads that could
+    /// have one, histogram buckets and summary quantiles, are never
+    /// offered). The caller vouches that `known` accepts only heads this
+    /// parser has returned before from a series that parsed, such as the
+    /// series a scraper has cached: the same text gives the same labels,
+    /// so only the value and timestamp are new. Entries are otherwise the
+    /// same, errors included.
+    ///
+    /// ```
+    /// use hestia_expfmt::parse::{Entry, TextParser};
+    ///
+    /// let input = b"up{job=\"a\"} 1\nup{job=\"a\"} 2\n";
+    /// let mut p = TextParser::new(input);
+    /// let mut seen = Vec::new();
+    /// while let Some(e) = p.next_known(&mut |head| seen.contains(&head.to_string())).unwrap() {
+    ///     if let Entry::Series(s) = e {
+    ///         seen.push(s.labels.series_text().unwrap().0.to_string());
+    ///         assert_eq!(s.labels.get("job").as_deref(), Some("a"));
+    ///     }
+    /// }
+    /// assert_eq!(seen, ["up{job=\"a\"}", "up{job=\"a\"}"]);
+    /// ```
+    pub fn next_known(
+        &mut self,
+        known: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<Option<Entry<'a>>, ParseError> {
+        if self.done {
+            return Ok(None);
+        }
+        let next = self.next_entry(Some(known));
+        if !matches!(next, Ok(Some(_))) {
+            self.done = true;
+        }
+        next
+    }
+
+    fn next_entry(
+        &mut self,
+        known: Option<&mut dyn FnMut(&str) -> bool>,
+    ) -> Result<Option<Entry<'a>>, ParseError> {
         loop {
             if self.pos >= self.text.len() {
                 if let Some(bad) = self.bad_utf8 {
@@ -81,7 +125,7 @@ impl<'a> TextParser<'a> {
             if cur.peek() == Some(b'#') {
                 return self.comment(cur).map(Some);
             }
-            return self.series(cur).map(Some);
+            return self.series(cur, known).map(Some);
         }
     }
 
@@ -142,9 +186,30 @@ impl<'a> TextParser<'a> {
         Ok(Entry::Type { family, kind })
     }
 
-    fn series(&mut self, mut cur: Cursor<'a>) -> Result<Entry<'a>, ParseError> {
+    fn series(
+        &mut self,
+        mut cur: Cursor<'a>,
+        known: Option<&mut dyn FnMut(&str) -> bool>,
+    ) -> Result<Entry<'a>, ParseError> {
         let head_start = cur.pos;
-        let head = series_head(&mut cur, false, &mut self.labels)?;
+        let line = cur.s;
+        let fast = known.and_then(|known| {
+            let h = head_extent(line, head_start)?;
+            let name = line.get(head_start..h.name_end).unwrap_or("");
+            (self.canonical_suffix(name).is_none()
+                && known(line.get(head_start..h.end).unwrap_or("")))
+            .then_some(h)
+        });
+        let head = match fast {
+            Some(h) => {
+                cur.pos = h.end;
+                SeriesHead {
+                    name: Cow::Borrowed(line.get(head_start..h.name_end).unwrap_or("")),
+                    raw_labels: line.get(h.labels.0..h.labels.1).unwrap_or(""),
+                }
+            }
+            None => series_head(&mut cur, false, &mut self.labels)?,
+        };
         let head_text = cur.s.get(head_start..cur.pos).unwrap_or("");
         if cur.skip_ws() == 0 {
             return Err(cur.expected("a blank before the value"));
@@ -175,7 +240,10 @@ impl<'a> TextParser<'a> {
                 found: snippet(cur.rest()),
             });
         }
-        let canonical = self.canonical(&head.name);
+        let canonical = match fast {
+            Some(_) => None,
+            None => self.canonical(&head.name),
+        };
         Ok(Entry::Series(Series {
             name: head.name,
             labels: SeriesLabels::text(head.raw_labels, canonical).with_series_text(head_text),
@@ -188,18 +256,22 @@ impl<'a> TextParser<'a> {
     /// The canonical `le`/`quantile` of a bucket or quantile sample of the
     /// current family, when it differs from what is written.
     fn canonical(&mut self, name: &str) -> Option<Canonical> {
+        let (kind, suffix) = self.canonical_suffix(name)?;
+        self.memo.canonical_for(kind, suffix, &self.labels)
+    }
+
+    /// The family type and suffix of a sample named `name` if it is a
+    /// histogram bucket or summary quantile of the current family, the
+    /// only samples with a canonical form (the others are let go without
+    /// comparing their name).
+    fn canonical_suffix(&self, name: &str) -> Option<(FamilyType, &'static str)> {
         let (family, kind) = self.family.as_ref()?;
-        // Only histogram buckets and summary quantiles have one: the other
-        // samples are let go without comparing their name.
         let suffix = match kind {
             FamilyType::Histogram => "_bucket",
             FamilyType::Summary => "",
             _ => return None,
         };
-        if name.strip_prefix(family.as_ref())? != suffix {
-            return None;
-        }
-        self.memo.canonical_for(*kind, suffix, &self.labels)
+        (name.strip_prefix(family.as_ref())? == suffix).then_some((*kind, suffix))
     }
 }
 
@@ -304,7 +376,7 @@ impl<'a> Iterator for TextParser<'a> {
         if self.done {
             return None;
         }
-        let next = self.next_entry();
+        let next = self.next_entry(None);
         super::iterator_step(&mut self.done, next)
     }
 }
@@ -513,6 +585,90 @@ mod tests {
             if text.is_char_boundary(pos) {
                 proptest::prop_assert_eq!(line_at(&text, pos), super::super::next_line(&text, pos));
             }
+        }
+    }
+
+    /// Each entry as `describe` gives it plus its series text, up to the
+    /// first error (as its message).
+    fn known_pass(input: &str, known: &std::collections::HashSet<String>) -> Vec<String> {
+        let mut p = TextParser::new(input.as_bytes());
+        let mut out = Vec::new();
+        loop {
+            match p.next_known(&mut |head| known.contains(head)) {
+                Ok(Some(e)) => out.push(with_text(&e)),
+                Ok(None) => return out,
+                Err(e) => {
+                    out.push(e.to_string());
+                    return out;
+                }
+            }
+        }
+    }
+
+    fn with_text(e: &Entry<'_>) -> String {
+        match e {
+            Entry::Series(s) => format!("{} {:?}", describe(e), s.labels.series_text()),
+            _ => describe(e),
+        }
+    }
+
+    proptest::proptest! {
+        /// Reading with the heads of every series that parsed as known
+        /// gives what reading everything in full gives, for lines valid or
+        /// not (the heads of the invalid ones start like valid ones).
+        #[test]
+        fn known_heads_read_as_in_full(
+            lines in proptest::collection::vec(
+                (0usize..8, 0usize..14, 0usize..9),
+                1..12,
+            )
+        ) {
+            const NAMES: [&str; 8] = [
+                "up", "a_b", "h_bucket", "h_count", "s", "x:y", "# TYPE h histogram",
+                "# TYPE s summary",
+            ];
+            const SETS: [&str; 14] = [
+                "", "{}", "{a=\"1\"}", "{a=\"1\",b=\"x}y\"}", "{le=\"1\"}",
+                "{quantile=\"0.5\"}", "{a=\"1\" }", "{a=\"\\\"}\"}", "{a=\"1\",a=\"2\"}",
+                "{__name__=\"x\"}", "{a=\"1\"", " {a=\"1\"}", "{a=\"1\"}}", "{a-b=\"1\"}",
+            ];
+            const VALUES: [&str; 9] = [" 1", " 1.5", " NaN", " x", "", " 1 123", " 1 }", "}", " 1 {"];
+            let input: String = lines
+                .iter()
+                .map(|&(n, l, v)| {
+                    if NAMES[n].starts_with('#') {
+                        format!("{}\n", NAMES[n])
+                    } else {
+                        format!("{}{}{}\n", NAMES[n], SETS[l], VALUES[v])
+                    }
+                })
+                .collect();
+            let mut full = Vec::new();
+            let mut known = std::collections::HashSet::new();
+            for e in TextParser::new(input.as_bytes()) {
+                match e {
+                    Ok(Entry::Eof) => {}
+                    Ok(e) => {
+                        if let Entry::Series(s) = &e {
+                            known.insert(s.labels.series_text().unwrap().0.to_string());
+                        }
+                        full.push(with_text(&e));
+                    }
+                    Err(e) => full.push(e.to_string()),
+                }
+            }
+            // Every line twice: the second time, all its valid heads are known.
+            proptest::prop_assert_eq!(known_pass(&input, &known), full.clone());
+            let twice = format!("{input}{input}");
+            let mut full_twice = Vec::new();
+            for e in TextParser::new(twice.as_bytes()) {
+                match e {
+                    Ok(Entry::Eof) => {}
+                    Ok(e) => full_twice.push(with_text(&e)),
+                    Err(e) => full_twice.push(e.to_string()),
+                }
+            }
+            proptest::prop_assert_eq!(known_pass(&twice, &known), full_twice);
         }
     }
 }
