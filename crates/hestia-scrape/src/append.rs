@@ -106,23 +106,7 @@ pub(crate) fn append_body(
         key: Vec::new(),
         no_labels: Labels::default(),
     };
-    let mut result = for_each_entry(format, body, |e| match e {
-        Entry::Series(s) => run.series(s),
-        Entry::Type { family, kind } => {
-            run.cache
-                .note_metadata(family, MetaPart::Kind(kind_name(*kind)));
-            Ok(())
-        }
-        Entry::Help { family, help } => {
-            run.cache.note_metadata(family, MetaPart::Help(help));
-            Ok(())
-        }
-        Entry::Unit { family, unit } => {
-            run.cache.note_metadata(family, MetaPart::Unit(unit));
-            Ok(())
-        }
-        Entry::Comment(_) | Entry::Eof => Ok(()),
-    });
+    let mut result = run.body(format, body);
     if result.is_ok() && run.limit_hit {
         result = Err(Error::SampleLimit);
     }
@@ -182,12 +166,17 @@ fn mark_stale(app: &mut dyn Appender, cache: &SeriesCache, t: i64) -> Result<(),
 }
 
 impl Run<'_> {
-    fn series(&mut self, s: &Series<'_>) -> Result<(), Error> {
+    /// Appends one series; `head` is its head's key when the text parser
+    /// offered it to the cache.
+    fn series(&mut self, s: &Series<'_>, head: Option<KnownHead>) -> Result<(), Error> {
         self.counts.scraped += 1;
         let explicit = s.timestamp.filter(|_| self.rules.honor_timestamps);
         let t = explicit.unwrap_or(self.t);
         let key = match s.labels.series_text() {
-            Some((text, None)) => text_key(text),
+            Some((text, None)) => match head {
+                Some((at, len, key)) if text.as_ptr() == at && text.len() == len => key,
+                _ => text_key(text),
+            },
             _ => {
                 series_key(&mut self.key, s);
                 key_of(&self.key)
@@ -197,13 +186,15 @@ impl Run<'_> {
             return Ok(());
         }
         // A cached series is appended by reference, without labels.
-        let (cached, again, labels) = match self.cache.get(key) {
-            Some((e, again)) => (Some(e.series), again, None),
+        let (hit, labels) = match self.cache.get(key) {
+            Some(hit) => (Some(hit), None),
             None => match self.final_labels(s, key)? {
-                Some(labels) => (None, false, Some(labels)),
+                Some(labels) => (None, Some(labels)),
                 None => return Ok(()),
             },
         };
+        let cached = hit.map(|h| h.series);
+        let again = hit.is_some_and(|h| h.again);
         let appended = if again && explicit.is_none() {
             // The same series twice in one body: Prometheus counts it as a
             // duplicate sample and goes on.
@@ -246,11 +237,17 @@ impl Run<'_> {
             }
         };
         if let Some(r) = appended {
-            if cached != Some(r) {
-                self.cache.add(key, r);
-            }
+            let entry = match hit {
+                Some(h) => {
+                    if h.series != r {
+                        self.cache.set_series(h.entry, r);
+                    }
+                    h.entry
+                }
+                None => self.cache.add(key, r),
+            };
             if explicit.is_none() || self.rules.track_timestamps_staleness {
-                self.cache.track(key);
+                self.cache.track(entry);
             }
             if cached.is_none() && !self.limit_hit {
                 self.counts.series_added += 1;
@@ -296,36 +293,87 @@ impl Run<'_> {
     }
 }
 
-/// Calls `f` with every entry of `body`; stops at the first error.
-fn for_each_entry(
-    format: Format,
-    body: &[u8],
-    mut f: impl FnMut(&Entry<'_>) -> Result<(), Error>,
-) -> Result<(), Error> {
-    let (name, err) = match format {
-        Format::Text => ("text 0.0.4", None),
-        Format::OpenMetrics => ("OpenMetrics", None),
-        Format::Protobuf => ("protobuf", None),
-        Format::Json => ("JSON", Some(hestia_expfmt::ParseError::NoParser(format))),
-    };
-    let parse = |source| Error::Parse {
-        format: name,
-        source,
-    };
-    if let Some(e) = err {
-        return Err(parse(e));
-    }
-    match format {
-        Format::Text => TextParser::new(body).try_for_each(|e| f(&e.map_err(parse)?)),
-        Format::OpenMetrics => {
-            OpenMetricsParser::lenient(body).try_for_each(|e| f(&e.map_err(parse)?))
+/// A series head the text parser offered as known, and its key.
+type KnownHead = (*const u8, usize, Key);
+
+impl Run<'_> {
+    /// Appends every entry of `body`; stops at the first error.
+    fn body(&mut self, format: Format, body: &[u8]) -> Result<(), Error> {
+        let (name, err) = match format {
+            Format::Text => ("text 0.0.4", None),
+            Format::OpenMetrics => ("OpenMetrics", None),
+            Format::Protobuf => ("protobuf", None),
+            Format::Json => ("JSON", Some(hestia_expfmt::ParseError::NoParser(format))),
+        };
+        let parse = |source| Error::Parse {
+            format: name,
+            source,
+        };
+        if let Some(e) = err {
+            return Err(parse(e));
         }
-        _ => {
-            let mut p = ProtobufParser::new(body);
-            while let Some(e) = p.next_entry() {
-                f(&e.map_err(parse)?)?;
+        // Each entry is matched where it lies: `map_err` would move it into
+        // a `Result` with this crate's (larger) error, a copy per sample.
+        match format {
+            Format::Text => {
+                // Series the cache knows skip the parser's label checks: it
+                // read the same text in full when they were first cached.
+                let mut p = TextParser::new(body);
+                loop {
+                    let mut head: Option<KnownHead> = None;
+                    let cache = &*self.cache;
+                    let next = p.next_known(&mut |text| {
+                        let key = text_key(text);
+                        head = Some((text.as_ptr(), text.len(), key));
+                        cache.knows(key)
+                    });
+                    match next {
+                        Ok(Some(e)) => self.entry(&e, head)?,
+                        Ok(None) => return Ok(()),
+                        Err(e) => return Err(parse(e)),
+                    }
+                }
             }
-            Ok(())
+            Format::OpenMetrics => {
+                for e in OpenMetricsParser::lenient(body) {
+                    match e {
+                        Ok(e) => self.entry(&e, None)?,
+                        Err(e) => return Err(parse(e)),
+                    }
+                }
+                Ok(())
+            }
+            _ => {
+                let mut p = ProtobufParser::new(body);
+                while let Some(e) = p.next_entry() {
+                    match e {
+                        Ok(e) => self.entry(&e, None)?,
+                        Err(e) => return Err(parse(e)),
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Appends a series or records metadata.
+    fn entry(&mut self, e: &Entry<'_>, head: Option<KnownHead>) -> Result<(), Error> {
+        match e {
+            Entry::Series(s) => self.series(s, head),
+            Entry::Type { family, kind } => {
+                self.cache
+                    .note_metadata(family, MetaPart::Kind(kind_name(*kind)));
+                Ok(())
+            }
+            Entry::Help { family, help } => {
+                self.cache.note_metadata(family, MetaPart::Help(help));
+                Ok(())
+            }
+            Entry::Unit { family, unit } => {
+                self.cache.note_metadata(family, MetaPart::Unit(unit));
+                Ok(())
+            }
+            Entry::Comment(_) | Entry::Eof => Ok(()),
         }
     }
 }

@@ -56,3 +56,41 @@ pub use error::Error;
 pub use manager::{ScrapeManager, ScrapeOptions, TargetInfo};
 pub use scrape_loop::{Health, TargetStatus};
 pub use target::{populate_labels, targets_from_group, Populated, Target};
+
+/// The append work of one successful scrape of a text 0.0.4 `body` at
+/// `t`, with a job's default settings (`honor_timestamps`, no limits, no
+/// metric relabelling): the samples, stale markers and the report series,
+/// as a scrape loop appends them. For the benchmarks (`benches/`); not
+/// part of the crate's API.
+#[doc(hidden)]
+pub fn append_text_scrape(
+    app: &mut dyn hestia_storage::Appender,
+    cache: &mut SeriesCache,
+    target: &hestia_model::Labels,
+    body: &[u8],
+    t: i64,
+) -> Result<Counts, Error> {
+    let rules = append::Rules {
+        honor_timestamps: true,
+        ..append::Rules::default()
+    };
+    let (counts, result, _) = append::append_body(
+        app,
+        cache,
+        target,
+        &rules,
+        body,
+        hestia_expfmt::Format::Text,
+        t,
+    );
+    result?;
+    let report = append::Report {
+        up: true,
+        duration_seconds: 0.01,
+        counts,
+        timeout_seconds: 5.0,
+        body_bytes: body.len() as i64,
+    };
+    append::append_report(app, cache, target, &rules, t, Some(&report))?;
+    Ok(counts)
+}

@@ -85,6 +85,18 @@ pub(crate) fn is_name_char(c: u8, metric: bool) -> bool {
     NAME_CLASS[usize::from(c)] & if metric { 0b1000 } else { 0b0010 } != 0
 }
 
+/// The end of the name characters of `b` from `i` (`b.len()` if they run
+/// to the end).
+#[inline]
+fn name_end(b: &[u8], i: usize, metric: bool) -> usize {
+    let mask = if metric { 0b1000 } else { 0b0010 };
+    let mut i = i;
+    while i < b.len() && NAME_CLASS[usize::from(b[i])] & mask != 0 {
+        i += 1;
+    }
+    i
+}
+
 impl<'a> Cursor<'a> {
     pub(crate) fn new(s: &'a str, line: u32) -> Self {
         Self { s, pos: 0, line }
@@ -150,10 +162,7 @@ impl<'a> Cursor<'a> {
         if !b.get(start).is_some_and(|&c| is_name_start(c, metric)) {
             return None;
         }
-        let mut i = start + 1;
-        while b.get(i).is_some_and(|&c| is_name_char(c, metric)) {
-            i += 1;
-        }
+        let i = name_end(b, start + 1, metric);
         self.pos = i;
         self.s.get(start..i)
     }
@@ -343,10 +352,7 @@ impl<'a> Cursor<'a> {
             if !is_name_start(*b.get(i)?, false) {
                 return None;
             }
-            i += 1;
-            while b.get(i).is_some_and(|&c| is_name_char(c, false)) {
-                i += 1;
-            }
+            i = name_end(b, i + 1, false);
             let name = self.s.get(start..i)?;
             if b.get(i..i + 2)? != b"=\"" {
                 return None;
@@ -377,6 +383,82 @@ impl<'a> Cursor<'a> {
             }
         }
     }
+}
+
+/// Where a series head lies in a line, as [`series_head`] (lenient) would
+/// read it: see [`head_extent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeadExtent {
+    /// The end of the metric name (which starts at the head).
+    pub(crate) name_end: usize,
+    /// The text between the braces (empty without a label set).
+    pub(crate) labels: (usize, usize),
+    /// The end of the head.
+    pub(crate) end: usize,
+}
+
+/// The extent of the series head at `start` of `line`, found without
+/// reading it: a name up to the first blank or `{` (starting as a bare
+/// metric name does), then, if a `{` follows after optional blanks, up to
+/// the line's last `}`. In a line that parses, that `}` closes the label
+/// set (a value or timestamp has none), so this is where [`series_head`]
+/// ends. Otherwise the text found is no head the parser ever returned
+/// (one of those contains a single `}` outside quotes, at its end, where
+/// the parser stopped), so offering it as known cannot accept a line the
+/// parser refuses. `None` when the line does not start with a bare name's
+/// first byte or has a `{` but no `}` after it.
+pub(crate) fn head_extent(line: &str, start: usize) -> Option<HeadExtent> {
+    let b = line.as_bytes();
+    if !is_name_start(*b.get(start)?, true) {
+        return None;
+    }
+    let name_end = find_any(b, start + 1, [b'{', b' ', b'\t']).unwrap_or(b.len());
+    let mut open = name_end;
+    while matches!(b.get(open), Some(b' ' | b'\t')) {
+        open += 1;
+    }
+    if b.get(open) != Some(&b'{') {
+        return Some(HeadExtent {
+            name_end,
+            labels: (name_end, name_end),
+            end: name_end,
+        });
+    }
+    let close = b.iter().rposition(|&c| c == b'}').filter(|&c| c > open)?;
+    Some(HeadExtent {
+        name_end,
+        labels: (open + 1, close),
+        end: close + 1,
+    })
+}
+
+/// The position of the first byte of `b` from `i` that is one of `set`,
+/// eight bytes at a time.
+#[inline]
+fn find_any<const N: usize>(b: &[u8], mut i: usize, set: [u8; N]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(word) = b.get(i..i + 8) {
+        let mut w = [0; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        let mut found = 0;
+        for c in set {
+            // A zero byte of `x` marks a match; the lowest marked byte is
+            // exact (borrows only mark bytes above a real match).
+            let x = w ^ (ONES * u64::from(c));
+            found |= x.wrapping_sub(ONES) & !x;
+        }
+        let found = found & HIGH;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?
+        .iter()
+        .position(|c| set.contains(c))
+        .map(|p| i + p)
 }
 
 /// The position of the first `"` or `\\` in `b` from `i`, eight bytes at a

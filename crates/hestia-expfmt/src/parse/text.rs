@@ -12,9 +12,9 @@
 use std::borrow::Cow;
 
 use super::labels::{unescape, Canonical, SeriesLabels};
-use super::lex::{series_head, snippet, Cursor, RawLabel};
+use super::lex::{head_extent, series_head, snippet, Cursor, RawLabel, SeriesHead};
 use super::number::parse_value;
-use super::{next_line, utf8_prefix, Entry, FamilyType, Series};
+use super::{utf8_prefix, Entry, FamilyType, Series};
 use crate::{Location, ParseError};
 
 /// A pull parser over a Prometheus text 0.0.4 exposition.
@@ -57,7 +57,51 @@ impl<'a> TextParser<'a> {
         }
     }
 
-    fn next_entry(&mut self) -> Result<Option<Entry<'a>>, ParseError> {
+    /// The next entry, as [`Iterator::next`] gives it but with `None` for
+    /// the end instead of [`Entry::Eof`] (and after an error), except that
+    /// a series line whose head (its name and label set as written, what
+    /// [`SeriesLabels::series_text`] gives) `known` accepts is returned
+    /// without reading its label set again: no check of its syntax, names
+    /// and duplicates, and no canonical `le`/`quantile` (heads that could
+    /// have one, histogram buckets and summary quantiles, are never
+    /// offered). The caller vouches that `known` accepts only heads this
+    /// parser has returned before from a series that parsed, such as the
+    /// series a scraper has cached: the same text gives the same labels,
+    /// so only the value and timestamp are new. Entries are otherwise the
+    /// same, errors included.
+    ///
+    /// ```
+    /// use hestia_expfmt::parse::{Entry, TextParser};
+    ///
+    /// let input = b"up{job=\"a\"} 1\nup{job=\"a\"} 2\n";
+    /// let mut p = TextParser::new(input);
+    /// let mut seen = Vec::new();
+    /// while let Some(e) = p.next_known(&mut |head| seen.contains(&head.to_string())).unwrap() {
+    ///     if let Entry::Series(s) = e {
+    ///         seen.push(s.labels.series_text().unwrap().0.to_string());
+    ///         assert_eq!(s.labels.get("job").as_deref(), Some("a"));
+    ///     }
+    /// }
+    /// assert_eq!(seen, ["up{job=\"a\"}", "up{job=\"a\"}"]);
+    /// ```
+    pub fn next_known(
+        &mut self,
+        known: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<Option<Entry<'a>>, ParseError> {
+        if self.done {
+            return Ok(None);
+        }
+        let next = self.next_entry(Some(known));
+        if !matches!(next, Ok(Some(_))) {
+            self.done = true;
+        }
+        next
+    }
+
+    fn next_entry(
+        &mut self,
+        known: Option<&mut dyn FnMut(&str) -> bool>,
+    ) -> Result<Option<Entry<'a>>, ParseError> {
         loop {
             if self.pos >= self.text.len() {
                 if let Some(bad) = self.bad_utf8 {
@@ -65,7 +109,7 @@ impl<'a> TextParser<'a> {
                 }
                 return Ok(None);
             }
-            let (line, had_newline) = next_line(self.text, self.pos);
+            let (line, had_newline) = line_at(self.text, self.pos);
             self.line += 1;
             if !had_newline {
                 if let Some(bad) = self.bad_utf8 {
@@ -81,7 +125,7 @@ impl<'a> TextParser<'a> {
             if cur.peek() == Some(b'#') {
                 return self.comment(cur).map(Some);
             }
-            return self.series(cur).map(Some);
+            return self.series(cur, known).map(Some);
         }
     }
 
@@ -142,9 +186,30 @@ impl<'a> TextParser<'a> {
         Ok(Entry::Type { family, kind })
     }
 
-    fn series(&mut self, mut cur: Cursor<'a>) -> Result<Entry<'a>, ParseError> {
+    fn series(
+        &mut self,
+        mut cur: Cursor<'a>,
+        known: Option<&mut dyn FnMut(&str) -> bool>,
+    ) -> Result<Entry<'a>, ParseError> {
         let head_start = cur.pos;
-        let head = series_head(&mut cur, false, &mut self.labels)?;
+        let line = cur.s;
+        let fast = known.and_then(|known| {
+            let h = head_extent(line, head_start)?;
+            let name = line.get(head_start..h.name_end).unwrap_or("");
+            (self.canonical_suffix(name).is_none()
+                && known(line.get(head_start..h.end).unwrap_or("")))
+            .then_some(h)
+        });
+        let head = match fast {
+            Some(h) => {
+                cur.pos = h.end;
+                SeriesHead {
+                    name: Cow::Borrowed(line.get(head_start..h.name_end).unwrap_or("")),
+                    raw_labels: line.get(h.labels.0..h.labels.1).unwrap_or(""),
+                }
+            }
+            None => series_head(&mut cur, false, &mut self.labels)?,
+        };
         let head_text = cur.s.get(head_start..cur.pos).unwrap_or("");
         if cur.skip_ws() == 0 {
             return Err(cur.expected("a blank before the value"));
@@ -175,7 +240,10 @@ impl<'a> TextParser<'a> {
                 found: snippet(cur.rest()),
             });
         }
-        let canonical = self.canonical(&head.name);
+        let canonical = match fast {
+            Some(_) => None,
+            None => self.canonical(&head.name),
+        };
         Ok(Entry::Series(Series {
             name: head.name,
             labels: SeriesLabels::text(head.raw_labels, canonical).with_series_text(head_text),
@@ -188,9 +256,56 @@ impl<'a> TextParser<'a> {
     /// The canonical `le`/`quantile` of a bucket or quantile sample of the
     /// current family, when it differs from what is written.
     fn canonical(&mut self, name: &str) -> Option<Canonical> {
+        let (kind, suffix) = self.canonical_suffix(name)?;
+        self.memo.canonical_for(kind, suffix, &self.labels)
+    }
+
+    /// The family type and suffix of a sample named `name` if it is a
+    /// histogram bucket or summary quantile of the current family, the
+    /// only samples with a canonical form (the others are let go without
+    /// comparing their name).
+    fn canonical_suffix(&self, name: &str) -> Option<(FamilyType, &'static str)> {
         let (family, kind) = self.family.as_ref()?;
-        let suffix = kind.member_suffix(family, name, false)?;
-        self.memo.canonical_for(*kind, suffix, &self.labels)
+        let suffix = match kind {
+            FamilyType::Histogram => "_bucket",
+            FamilyType::Summary => "",
+            _ => return None,
+        };
+        (name.strip_prefix(family.as_ref())? == suffix).then_some((*kind, suffix))
+    }
+}
+
+/// The line of `text` from `pos` (without its `\n`) and whether a `\n`
+/// ended it: the newline is searched eight bytes at a time, which for
+/// lines of a hundred bytes or so beats the general `memchr`.
+fn line_at(text: &str, pos: usize) -> (&str, bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const NEWLINES: u64 = ONES * b'\n' as u64;
+    let rest = text.get(pos..).unwrap_or("");
+    let b = rest.as_bytes();
+    let mut i = 0;
+    while let Some(word) = b.get(i..i + 8) {
+        let mut w = [0; 8];
+        w.copy_from_slice(word);
+        let x = u64::from_le_bytes(w) ^ NEWLINES;
+        // The lowest marked byte is the first newline (borrows only mark
+        // bytes above a real match).
+        let found = x.wrapping_sub(ONES) & !x & HIGH;
+        if found != 0 {
+            let end = i + (found.trailing_zeros() / 8) as usize;
+            return (rest.get(..end).unwrap_or(""), true);
+        }
+        i += 8;
+    }
+    match b
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .position(|&c| c == b'\n')
+    {
+        Some(p) => (rest.get(..i + p).unwrap_or(""), true),
+        None => (rest, false),
     }
 }
 
@@ -261,199 +376,10 @@ impl<'a> Iterator for TextParser<'a> {
         if self.done {
             return None;
         }
-        let next = self.next_entry();
+        let next = self.next_entry(None);
         super::iterator_step(&mut self.done, next)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(input: &str) -> Result<Vec<String>, ParseError> {
-        TextParser::new(input.as_bytes())
-            .map(|e| e.map(|e| describe(&e)))
-            .collect()
-    }
-
-    pub(crate) fn describe(e: &Entry<'_>) -> String {
-        match e {
-            Entry::Help { family, help } => format!("help {family} {help:?}"),
-            Entry::Type { family, kind } => format!("type {family} {kind:?}"),
-            Entry::Unit { family, unit } => format!("unit {family} {unit}"),
-            Entry::Comment(c) => format!("comment {c}"),
-            Entry::Eof => "eof".to_string(),
-            Entry::Series(s) => {
-                let labels: Vec<String> = s
-                    .labels
-                    .iter()
-                    .map(|l| format!("{}={:?}", l.name, l.value))
-                    .collect();
-                let mut out = format!("{}{{{}}} {}", s.name, labels.join(","), s.value);
-                if let Some(ts) = s.timestamp {
-                    out.push_str(&format!(" @{ts}"));
-                }
-                out
-            }
-        }
-    }
-
-    #[test]
-    fn accepts_what_prometheus_accepts() {
-        let input = "# HELP go_gc A summary.\n# \tTYPE go_gc summary\n\
-            go_gc{quantile=\"0\"} 4.9351e-05\n\
-            go_gc{ quantile=\"0.25\", a=\"b\" , } 7\n\
-            go_gc { quantile = \"1\" } 8\n\
-            \n   \n\
-            # Hrandom comment\n#\n\
-            # HELP nohelp1\n\
-            # HELP h2 esc \\\\ \\n \\\" \\x\n\
-            some:rate5m{a_b=\"c\"}\t1\n\
-            go_goroutines 33  \t123123\n\
-            {\"my.metric\", \"a.b\"=\"x\"} 2\n\
-            m{a=\"abc\0\"} NaN\n\
-            last -Inf";
-        assert_eq!(
-            parse(input).unwrap(),
-            [
-                "help go_gc \"A summary.\"",
-                "type go_gc Summary",
-                "go_gc{quantile=\"0.0\"} 0.000049351",
-                "go_gc{quantile=\"0.25\",a=\"b\"} 7",
-                "go_gc{quantile=\"1.0\"} 8",
-                "comment # Hrandom comment",
-                "comment #",
-                "help nohelp1 \"\"",
-                "help h2 \"esc \\\\ \\n \\\\\\\" \\\\x\"",
-                "some:rate5m{a_b=\"c\"} 1",
-                "go_goroutines{} 33 @123123",
-                "my.metric{a.b=\"x\"} 2",
-                "m{a=\"abc\\0\"} NaN",
-                "last{} -inf",
-                "eof",
-            ]
-        );
-    }
-
-    #[test]
-    fn rejects_with_positions() {
-        for (input, line, column) in [
-            ("a", 1, 2),
-            ("a{b='c'} 1\n", 1, 5),
-            ("ok 1\na{b=\n", 2, 5),
-            ("a true\n", 1, 3),
-            ("x{problem=\"", 1, 11),
-            ("empty{=\"\"} 0", 1, 7),
-            ("foo 1_2\n", 1, 5),
-            ("foo 0x1p-3\n", 1, 5),
-            ("foo 0 1_2\n", 1, 7),
-            ("foo 0 1 2\n", 1, 9),
-            ("# TYPE foo gaugehistogram\n", 1, 12),
-            ("# TYPE foo\n", 0, 0),
-            ("a{b=\"1\",b=\"2\"} 1", 1, 9),
-            ("a\0{b=\"ddd\"} 1", 1, 2),
-        ] {
-            let err = parse(input).unwrap_err();
-            match (err.clone(), line) {
-                (_, 0) => {}
-                (
-                    ParseError::Syntax { at, .. }
-                    | ParseError::InvalidNumber { at, .. }
-                    | ParseError::UnknownType { at, .. }
-                    | ParseError::DuplicateLabel { at, .. },
-                    _,
-                ) => assert_eq!(at, Location::Text { line, column }, "{input:?}: {err}"),
-                _ => panic!("{input:?}: {err}"),
-            }
-        }
-    }
-
-    #[test]
-    fn canonical_forms_past_the_memo() {
-        // More distinct bounds than the memo keeps, each seen twice, and a
-        // summary's quantile with the same text as a bucket bound.
-        let mut input = String::from("# TYPE h histogram\n");
-        for round in 0..2 {
-            for b in 0..MEMO_SIZE + 4 {
-                input.push_str(&format!("h_bucket{{le=\"{b}\",r=\"{round}\"}} 1\n"));
-                input.push_str(&format!("h_bucket{{le=\"{b}.5\"}} 1\n"));
-            }
-        }
-        input.push_str("# TYPE s summary\ns{quantile=\"1\"} 2\ns{le=\"1\"} 3\n");
-        let got = parse(&input).unwrap();
-        let mut want = vec!["type h Histogram".to_string()];
-        for round in 0..2 {
-            for b in 0..MEMO_SIZE + 4 {
-                want.push(format!("h_bucket{{le=\"{b}.0\",r=\"{round}\"}} 1"));
-                want.push(format!("h_bucket{{le=\"{b}.5\"}} 1"));
-            }
-        }
-        want.extend(
-            [
-                "type s Summary",
-                "s{quantile=\"1.0\"} 2",
-                "s{le=\"1\"} 3",
-                "eof",
-            ]
-            .map(String::from),
-        );
-        assert_eq!(got, want);
-    }
-
-    #[test]
-    fn series_text_is_the_head_as_written() {
-        let input = "# TYPE h histogram\n  h_bucket { le=\"1\" } 1\nh_bucket{le=\"1.0\"} 1\n\
-            x 2\n{\"a.b\", c=\"d\"} 3 100\n";
-        // Each series' text and canonical value, owned.
-        fn texts<'a>(
-            entries: impl Iterator<Item = Result<Entry<'a>, ParseError>>,
-        ) -> Vec<(String, Option<String>)> {
-            entries
-                .filter_map(|e| match e.unwrap() {
-                    Entry::Series(s) => s
-                        .labels
-                        .series_text()
-                        .map(|(t, c)| (t.to_string(), c.map(str::to_string))),
-                    _ => None,
-                })
-                .collect()
-        }
-        let got = texts(TextParser::new(input.as_bytes()));
-        let p = |t: &str, c: Option<&str>| (t.to_string(), c.map(str::to_string));
-        assert_eq!(
-            got,
-            [
-                p("h_bucket { le=\"1\" }", Some("1.0")),
-                p("h_bucket{le=\"1.0\"}", None),
-                p("x", None),
-                p("{\"a.b\", c=\"d\"}", None),
-            ]
-        );
-        // OpenMetrics: the same, for a repeated head too.
-        let input = "# TYPE h histogram\nh_bucket{le=\"1\"} 1 4\nh_bucket{le=\"1\"} 1 5\n\
-            h_count 2 5\nh_sum 1 5\n# EOF\n";
-        let got = texts(super::super::OpenMetricsParser::lenient(input.as_bytes()));
-        assert_eq!(
-            got,
-            [
-                p("h_bucket{le=\"1\"}", Some("1.0")),
-                p("h_bucket{le=\"1\"}", Some("1.0")),
-                p("h_count", None),
-                p("h_sum", None),
-            ]
-        );
-    }
-
-    #[test]
-    fn reports_invalid_utf8() {
-        let err = TextParser::new(b"ok 1\na{b=\"\xff\"} 1\n")
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap_err();
-        assert_eq!(
-            err,
-            ParseError::InvalidUtf8 {
-                at: Location::Text { line: 2, column: 6 }
-            }
-        );
-    }
-}
+mod tests;
