@@ -425,7 +425,19 @@ mod tests {
     use super::super::HeadOptions;
     use super::*;
 
-    /// Appenders on one thread reuse the buffers of the one before: what
+    /// However many appenders ran at once, the head keeps one set of
+    /// buffers per core afterwards.
+    #[test]
+    fn the_pool_keeps_one_set_per_core() {
+        let head = Head::new(HeadOptions::default()).unwrap();
+        let max = head.spare.max;
+        let appenders: Vec<_> = (0..max + 3).map(|_| head.appender()).collect();
+        assert!(head.spare.spare.lock().is_empty());
+        drop(appenders);
+        assert_eq!(head.spare.spare.lock().len(), max);
+    }
+
+    /// Each appender reuses the buffers of the one before: what
     /// a rolled back batch held must not leak into the next.
     #[test]
     fn reused_buffers_start_empty() {
