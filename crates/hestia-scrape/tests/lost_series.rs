@@ -10,16 +10,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use common::*;
-use hestia_instrument::{Family, Gauge, LabelSet, Registry};
+use hestia_instrument::{Family, Gauge, Registry};
 use hestia_model::Labels;
 use hestia_scrape::{Clock, ScrapeManager, ScrapeOptions};
 use hestia_storage::{AppendError, Appendable, Appender, MemStorage, SeriesRef, StorageError};
 use parking_lot::Mutex;
-
-#[derive(Clone, PartialEq, Eq, Hash, LabelSet)]
-struct Key {
-    key: String,
-}
 
 /// A `MemStorage` that can lose series: a reference in `lost` is unknown
 /// until the series is appended again with its labels (as the head after a
@@ -112,12 +107,7 @@ fn series_ref(storage: &MemStorage, labels: &Labels) -> SeriesRef {
 
 fn temperatures() -> (Registry, Family<Key, Gauge<f64>>) {
     let registry = Registry::new();
-    let temps = Family::<Key, Gauge<f64>>::new();
-    registry
-        .register("temperature", "Temperatures.", temps.clone())
-        .unwrap();
-    temps.set(&Key { key: "a".into() }, 1.5);
-    temps.set(&Key { key: "b".into() }, -2.25);
+    let temps = register_temperatures(&registry);
     (registry, temps)
 }
 

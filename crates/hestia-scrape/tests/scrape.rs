@@ -13,15 +13,10 @@ use axum::routing::get;
 use axum::Router;
 use common::*;
 use hestia_expfmt::parse::{Entry, TextParser};
-use hestia_instrument::{Counter, Family, Format, Gauge, Histogram, LabelSet, Registry};
+use hestia_instrument::{Counter, Family, Format, Gauge, Histogram, Registry};
 use hestia_model::{Labels, METRIC_NAME};
 use hestia_scrape::Health;
 use parking_lot::Mutex;
-
-#[derive(Clone, PartialEq, Eq, Hash, LabelSet)]
-struct Key {
-    key: String,
-}
 
 fn registry() -> (Registry, Family<Key, Gauge<f64>>) {
     let registry = Registry::new();
@@ -30,12 +25,7 @@ fn registry() -> (Registry, Family<Key, Gauge<f64>>) {
         .register("requests", "Requests.", requests.clone())
         .unwrap();
     requests.inc_by(7);
-    let temps = Family::<Key, Gauge<f64>>::new();
-    registry
-        .register("temperature", "Temperatures.", temps.clone())
-        .unwrap();
-    temps.set(&Key { key: "a".into() }, 1.5);
-    temps.set(&Key { key: "b".into() }, -2.25);
+    let temps = register_temperatures(&registry);
     let latency = Histogram::new(
         hestia_instrument::buckets::Buckets::new(hestia_instrument::buckets::DEFAULT).unwrap(),
     );

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use hestia_config::Config;
 use hestia_instrument::exporter::Exporter;
-use hestia_instrument::Registry;
+use hestia_instrument::{Family, Gauge, LabelSet, Registry};
 use hestia_model::{Labels, Sample};
 use hestia_scrape::{Clock, ScrapeManager, ScrapeOptions, TargetInfo};
 use hestia_storage::MemStorage;
@@ -163,4 +163,22 @@ pub fn values(samples: &[Sample]) -> Vec<Option<f64>> {
         .iter()
         .map(|s| (!s.is_stale()).then_some(s.v))
         .collect()
+}
+
+/// The label set of the `temperature` family.
+#[derive(Clone, PartialEq, Eq, Hash, LabelSet)]
+pub struct Key {
+    pub key: String,
+}
+
+/// Registers `temperature{key}` in `registry` with `a` = 1.5 and
+/// `b` = -2.25.
+pub fn register_temperatures(registry: &Registry) -> Family<Key, Gauge<f64>> {
+    let temps = Family::<Key, Gauge<f64>>::new();
+    registry
+        .register("temperature", "Temperatures.", temps.clone())
+        .unwrap();
+    temps.set(&Key { key: "a".into() }, 1.5);
+    temps.set(&Key { key: "b".into() }, -2.25);
+    temps
 }
