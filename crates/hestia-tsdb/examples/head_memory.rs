@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hestia_storage::{Appendable, SeriesRef};
 use hestia_tsdb::workload::{self, Spec};
-use hestia_tsdb::{Chunk, Encoding, Head, HeadOptions};
+use hestia_tsdb::{Head, HeadOptions};
 
 struct Counting;
 
@@ -73,17 +73,6 @@ fn measure(targets: usize, samples: usize) {
     let labels = workload::labels(&series);
     let n = series.len();
     let period = HeadOptions::default().samples_per_chunk;
-    // XOR bytes of the open chunks after the last round, for the breakdown.
-    let open_bytes: usize = series
-        .iter()
-        .map(|s| {
-            let from = (samples - 1) / period * period;
-            Chunk::encode(Encoding::Xor, &s.samples[from..])
-                .unwrap()
-                .as_bytes()
-                .len()
-        })
-        .sum();
     let dir = tempfile::tempdir().unwrap();
 
     let mut refs: Vec<Option<SeriesRef>> = vec![None; n];
@@ -112,11 +101,11 @@ fn measure(targets: usize, samples: usize) {
     let stats = head.stats();
     let per = |b: usize| b as f64 / n as f64;
     println!(
-        "| {n} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} |",
+        "| {n} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} |",
         per(after_first),
         per(total),
         per(sum_last_period / rounds_last_period),
-        per(open_bytes),
+        stats.samples as f64 / stats.chunks as f64,
         stats.closed_chunk_bytes as f64 / (n * samples) as f64,
     );
     drop(head);
@@ -125,7 +114,7 @@ fn measure(targets: usize, samples: usize) {
 fn main() {
     let samples = 720;
     println!(
-        "| series | B/series after 1 sample | after {samples} (open chunks full) | mean over the last chunk period | of which open chunk bytes at {samples} | closed chunks on disk, B/sample |"
+        "| series | B/series after 1 sample | after {samples} | mean over the last chunk period | samples per chunk | closed chunks on disk, B/sample |"
     );
     println!("|---:|---:|---:|---:|---:|---:|");
     let arg = std::env::args().nth(1);

@@ -1,45 +1,116 @@
-//! Bit streams: [`BitWriter`] appends bits most-significant first to a
-//! byte vector, [`BitReader`] reads them back and reports running out of
-//! bytes instead of panicking. Also the LEB128 varints and zigzag mapping
-//! the chunk encodings share.
+//! Bit streams: [`Bits`] appends bits most-significant first to a byte
+//! vector ([`BitWriter`]) or to fixed storage ([`FixedBytes`]);
+//! [`BitReader`] reads them back and reports running out of bytes instead
+//! of panicking. Also the LEB128 varints and zigzag mapping the chunk
+//! encodings share.
 
-/// Appends bits, most significant bit first, to a growing byte vector.
-/// Unused low bits of the last byte are zero, so the bytes are readable
-/// at any time (the head reads chunks it is still appending to).
+/// Bytes a [`Bits`] writer appends to: a growing `Vec<u8>` ([`BitWriter`])
+/// or fixed storage ([`FixedBytes`]).
+pub(crate) trait ByteBuf {
+    /// Appends a zero byte.
+    fn push_zero(&mut self);
+    /// The last byte.
+    fn last_mut(&mut self) -> Option<&mut u8>;
+}
+
+impl ByteBuf for Vec<u8> {
+    /// Grows by an eighth (at least 8 bytes) when full rather than
+    /// doubling, so that buffers kept open carry little unused capacity.
+    #[inline]
+    fn push_zero(&mut self) {
+        if self.len() == self.capacity() {
+            self.reserve_exact((self.len() / 8).max(8));
+        }
+        self.push(0);
+    }
+
+    #[inline]
+    fn last_mut(&mut self) -> Option<&mut u8> {
+        <[u8]>::last_mut(self)
+    }
+}
+
+/// A fixed byte slice of which the first `len` bytes are written. Bytes
+/// pushed past its end are counted but not kept, so a writer tells that
+/// a write did not fit by [`FixedBytes::overflowed`] instead of
+/// panicking; the caller then restores what it wrote.
+#[derive(Debug)]
+pub(crate) struct FixedBytes<'a> {
+    bytes: &'a mut [u8],
+    len: usize,
+    /// Stands in for bytes past the end.
+    spill: u8,
+}
+
+impl<'a> FixedBytes<'a> {
+    /// Continues after the first `len` bytes of `bytes`.
+    pub(crate) fn new(bytes: &'a mut [u8], len: usize) -> Self {
+        FixedBytes {
+            bytes,
+            len,
+            spill: 0,
+        }
+    }
+
+    /// Bytes written, counting those that did not fit.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether more bytes were pushed than the slice holds.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.len > self.bytes.len()
+    }
+}
+
+impl ByteBuf for FixedBytes<'_> {
+    #[inline]
+    fn push_zero(&mut self) {
+        if let Some(b) = self.bytes.get_mut(self.len) {
+            *b = 0;
+        }
+        self.len += 1;
+    }
+
+    #[inline]
+    fn last_mut(&mut self) -> Option<&mut u8> {
+        match self.len.checked_sub(1) {
+            None => None,
+            Some(i) if i < self.bytes.len() => self.bytes.get_mut(i),
+            Some(_) => Some(&mut self.spill),
+        }
+    }
+}
+
+/// Appends bits, most significant bit first, to a [`ByteBuf`]. Unused
+/// low bits of the last byte are zero, so the bytes are readable at any
+/// time (the head reads chunks it is still appending to).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct BitWriter {
-    bytes: Vec<u8>,
+pub(crate) struct Bits<B> {
+    bytes: B,
     /// Unused bits in the last byte (0 when it is full or there is none).
     free: u32,
 }
 
-impl BitWriter {
-    /// Continues after `bytes` (a header), starting at a byte boundary.
-    pub(crate) fn from_bytes(bytes: Vec<u8>) -> Self {
-        BitWriter { bytes, free: 0 }
-    }
+/// A bit writer to a growing byte vector.
+pub(crate) type BitWriter = Bits<Vec<u8>>;
 
-    /// Starts a new byte. The buffer grows by an eighth (at least 8
-    /// bytes) when full rather than doubling, so that the head's open
-    /// chunks carry little unused capacity.
-    #[inline]
-    fn push_byte(&mut self) {
-        if self.bytes.len() == self.bytes.capacity() {
-            self.bytes.reserve_exact((self.bytes.len() / 8).max(8));
-        }
-        self.bytes.push(0);
-        self.free = 8;
-    }
-
+impl<B: ByteBuf> Bits<B> {
     /// Continues after `bytes` whose last byte has `free` unused low bits
     /// (as [`into_parts`](Self::into_parts) left them).
-    pub(crate) fn resume(bytes: Vec<u8>, free: u32) -> Self {
-        BitWriter { bytes, free }
+    pub(crate) fn resume(bytes: B, free: u32) -> Self {
+        Bits { bytes, free }
     }
 
     /// The bytes and the unused bits of the last byte, to resume later.
-    pub(crate) fn into_parts(self) -> (Vec<u8>, u32) {
+    pub(crate) fn into_parts(self) -> (B, u32) {
         (self.bytes, self.free)
+    }
+
+    #[inline]
+    fn push_byte(&mut self) {
+        self.bytes.push_zero();
+        self.free = 8;
     }
 
     /// Appends one bit.
@@ -82,6 +153,13 @@ impl BitWriter {
             v >>= 7;
         }
         self.write_bits(v, 8);
+    }
+}
+
+impl BitWriter {
+    /// Continues after `bytes` (a header), starting at a byte boundary.
+    pub(crate) fn from_bytes(bytes: Vec<u8>) -> Self {
+        Bits { bytes, free: 0 }
     }
 
     /// The bytes written so far, for patching a header in place.

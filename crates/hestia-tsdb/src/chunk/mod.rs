@@ -3,7 +3,9 @@
 //! A chunk's bytes start with an [`Encoding`] byte so readers dispatch:
 //!
 //! * [`Encoding::Xor`]: Gorilla-style delta-of-delta timestamps and XORed
-//!   values, appendable through [`ChunkAppender`]. The head's encoding.
+//!   values, appendable through [`ChunkAppender`] (growing) or
+//!   `InlineChunk` (in fixed inline bytes: the head's open chunks). The
+//!   head's encoding.
 //! * [`Encoding::Packed`]: columnar, decimal-scaled, frames bit-packed
 //!   or Golomb-Rice coded; built at once from samples ([`Chunk::encode`],
 //!   [`Chunk::recode`]). The encoding of compacted, immutable data:
@@ -25,10 +27,12 @@
 pub(crate) mod bstream;
 mod column;
 mod decimal;
+mod inline;
 mod packed;
 pub(crate) mod relative;
 mod xor;
 
+pub(crate) use inline::InlineChunk;
 pub use xor::ChunkAppender;
 
 use crate::Error;

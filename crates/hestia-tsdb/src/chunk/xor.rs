@@ -9,7 +9,7 @@
 //! the run of meaningful bits between leading and trailing zeros, reusing
 //! the previous window when it fits. See `docs/format/chunks.md`.
 
-use super::bstream::{read_uvarint, unzigzag, zigzag, BitReader, BitWriter};
+use super::bstream::{read_uvarint, unzigzag, zigzag, BitReader, BitWriter, Bits, ByteBuf};
 use super::{Chunk, ChunkIter, Encoding, Sample};
 use crate::Error;
 
@@ -36,9 +36,9 @@ const NO_WINDOW: u8 = u8::MAX;
 /// bits and the current meaningful-bit window.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct XorValues {
-    prev: u64,
-    leading: u8,
-    trailing: u8,
+    pub(crate) prev: u64,
+    pub(crate) leading: u8,
+    pub(crate) trailing: u8,
 }
 
 impl XorValues {
@@ -53,7 +53,7 @@ impl XorValues {
 
     /// Writes `bits` relative to the previous value.
     #[inline]
-    pub(crate) fn write(&mut self, w: &mut BitWriter, bits: u64) {
+    pub(crate) fn write<B: ByteBuf>(&mut self, w: &mut Bits<B>, bits: u64) {
         let x = bits ^ self.prev;
         self.prev = bits;
         if x == 0 {
@@ -117,7 +117,7 @@ fn fits(v: i64, bits: u32) -> bool {
     (-half..half).contains(&v)
 }
 
-fn write_dod(w: &mut BitWriter, dod: i64) {
+fn write_dod<B: ByteBuf>(w: &mut Bits<B>, dod: i64) {
     if dod == 0 {
         w.write_bit(false);
     } else if let Some(&(prefix, len, bits)) = DOD_BUCKETS.iter().find(|b| fits(dod, b.2)) {
@@ -145,6 +145,48 @@ fn read_dod(r: &mut BitReader<'_>) -> Option<i64> {
     })
 }
 
+/// The timestamp coder's state: the last timestamp and the last delta.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Times {
+    pub(crate) t: i64,
+    pub(crate) delta: u64,
+}
+
+/// Writes sample number `count` (from 0) of a chunk, `t` (after
+/// `times.t`) and the value `bits`, advancing both coders: the first
+/// sample raw, the second's timestamp as a delta, the rest as
+/// delta-of-deltas. One encoder for every appender, whatever it writes to.
+#[inline]
+pub(crate) fn write_sample<B: ByteBuf>(
+    w: &mut Bits<B>,
+    count: u16,
+    times: &mut Times,
+    values: &mut XorValues,
+    t: i64,
+    bits: u64,
+) {
+    match count {
+        0 => {
+            w.write_uvarint(zigzag(t));
+            w.write_bits(bits, 64);
+            *values = XorValues::first(bits);
+        }
+        1 => {
+            // Wrapping: the true difference of increasing i64s fits u64.
+            times.delta = t.wrapping_sub(times.t) as u64;
+            w.write_uvarint(times.delta);
+            values.write(w, bits);
+        }
+        _ => {
+            let delta = t.wrapping_sub(times.t) as u64;
+            write_dod(w, delta.wrapping_sub(times.delta) as i64);
+            times.delta = delta;
+            values.write(w, bits);
+        }
+    }
+    times.t = t;
+}
+
 /// Appends samples to an [`Encoding::Xor`] chunk, the head's encoding.
 /// Timestamps must strictly increase; the bytes are a valid chunk after
 /// every append, so the chunk can be read while it grows.
@@ -158,8 +200,7 @@ fn read_dod(r: &mut BitReader<'_>) -> Option<i64> {
 pub struct ChunkAppender {
     /// The chunk's bytes (the first `len`), then zeros up to the capacity.
     bytes: Box<[u8]>,
-    t: i64,
-    delta: u64,
+    times: Times,
     /// The value coder's state (see `XorValues`).
     prev: u64,
     len: u32,
@@ -190,8 +231,7 @@ impl ChunkAppender {
         let values = XorValues::first(0);
         ChunkAppender {
             bytes: buf.into_boxed_slice(),
-            t: 0,
-            delta: 0,
+            times: Times::default(),
             prev: values.prev,
             len: HEADER_LEN as u32,
             free: 0,
@@ -206,8 +246,11 @@ impl ChunkAppender {
     /// bit-exactly, NaN payloads included.
     pub fn append(&mut self, t: i64, v: f64) -> Result<(), Error> {
         let count = self.count();
-        if count > 0 && t <= self.t {
-            return Err(Error::OutOfOrderSample { t, last: self.t });
+        if count > 0 && t <= self.times.t {
+            return Err(Error::OutOfOrderSample {
+                t,
+                last: self.times.t,
+            });
         }
         if count as usize == MAX_SAMPLES {
             return Err(Error::ChunkFull {
@@ -215,7 +258,6 @@ impl ChunkAppender {
                 max: MAX_SAMPLES,
             });
         }
-        let bits = v.to_bits();
         let mut buf = std::mem::take(&mut self.bytes).into_vec();
         buf.truncate(self.len as usize);
         let mut w = BitWriter::resume(buf, u32::from(self.free));
@@ -224,26 +266,7 @@ impl ChunkAppender {
             leading: self.leading,
             trailing: self.trailing,
         };
-        match count {
-            0 => {
-                w.write_uvarint(zigzag(t));
-                w.write_bits(bits, 64);
-                values = XorValues::first(bits);
-            }
-            1 => {
-                // Wrapping: the true difference of increasing i64s fits u64.
-                self.delta = t.wrapping_sub(self.t) as u64;
-                w.write_uvarint(self.delta);
-                values.write(&mut w, bits);
-            }
-            _ => {
-                let delta = t.wrapping_sub(self.t) as u64;
-                write_dod(&mut w, delta.wrapping_sub(self.delta) as i64);
-                self.delta = delta;
-                values.write(&mut w, bits);
-            }
-        }
-        self.t = t;
+        write_sample(&mut w, count, &mut self.times, &mut values, t, v.to_bits());
         w.bytes_mut()[1..HEADER_LEN].copy_from_slice(&(count + 1).to_be_bytes());
         let (mut bytes, free) = w.into_parts();
         // At most 65,535 samples of at most 21 bytes each.
@@ -283,12 +306,12 @@ impl ChunkAppender {
 
     /// The last appended timestamp.
     pub fn last_timestamp(&self) -> Option<i64> {
-        (!self.is_empty()).then_some(self.t)
+        (!self.is_empty()).then_some(self.times.t)
     }
 
     /// The last appended sample, its value bit-exact.
     pub fn last(&self) -> Option<Sample> {
-        (!self.is_empty()).then(|| Sample::new(self.t, f64::from_bits(self.prev)))
+        (!self.is_empty()).then(|| Sample::new(self.times.t, f64::from_bits(self.prev)))
     }
 
     /// The chunk's bytes as they are now (encoding byte included).

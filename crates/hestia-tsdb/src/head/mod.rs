@@ -9,13 +9,15 @@
 //!   symbol table (`index::Symbols`), written as varints: two to four
 //!   bytes per label per series.
 //! * **Samples** go to the series' open [`Xor`](crate::Encoding::Xor)
-//!   chunk; at [`HeadOptions::samples_per_chunk`] the chunk is closed and
-//!   written to the head's chunk files (`chunk_files.rs`,
+//!   chunk, 68 bytes held inside the series' state; when it is full or
+//!   holds [`HeadOptions::samples_per_chunk`] samples the chunk is closed
+//!   and written to the head's chunk files (`chunk_files.rs`,
 //!   `<dir>/chunks_head/`, or memory for [`Head::new`]) as a frame that
 //!   links to the series' previous closed chunk. A series keeps only the
-//!   newest closed chunk's reference, so its memory (about 100 bytes of
-//!   state, its labels as symbol ids, its postings and the open chunk)
-//!   does not grow with the head's time span.
+//!   newest closed chunk's reference, so its memory (120 bytes of state
+//!   with the open chunk, its labels as symbol ids, its postings) is the
+//!   same from its first sample on and does not grow with the head's
+//!   time span.
 //! * **Appends** (`append.rs`) are checked per sample as the contract
 //!   says, collected privately, and on commit logged to the WAL (series
 //!   records for series not logged yet, then samples records) before they
@@ -79,8 +81,10 @@ use state::State;
 /// How a [`Head`] behaves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeadOptions {
-    /// Samples per chunk before it is closed (default 120, as Prometheus;
-    /// 1 to 65 535).
+    /// The most samples a chunk holds before it is closed (default 120, as
+    /// Prometheus; 1 to 65 535). A head chunk is also closed when its
+    /// inline bytes are full, which on scraped data is after 25 to 120
+    /// samples.
     pub samples_per_chunk: usize,
     /// The most series the head holds; creating another is refused with
     /// `AppendError::SeriesLimit` and counted. `None`: no limit.

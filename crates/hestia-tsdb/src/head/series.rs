@@ -2,13 +2,14 @@
 //! id ([`SeriesTable`]).
 //!
 //! A series appends to its open [`Encoding::Xor`](crate::Encoding::Xor)
-//! chunk; when the chunk holds `samples_per_chunk` samples, the next
-//! sample closes it: its bytes go to the head's chunk files
-//! (`chunk_files.rs`) as a frame that points to the series' previous
-//! closed chunk, and the series keeps only the newest closed chunk's
-//! reference and last timestamp. Memory per series is therefore the
-//! same after an hour as after a minute: 72 bytes of fixed state plus
-//! the open chunk's bytes (which grow by an eighth at a time). Samples
+//! chunk, held inline in [`OPEN_CHUNK_BYTES`] bytes of the series' state
+//! ([`InlineChunk`]); when the chunk holds `samples_per_chunk` samples or
+//! the next sample does not fit, that sample closes it: its bytes go to
+//! the head's chunk files (`chunk_files.rs`) as a frame that points to
+//! the series' previous closed chunk, and the series keeps only the
+//! newest closed chunk's reference and last timestamp. Memory per series
+//! is therefore the same from its first sample on, after an hour as after
+//! a minute: 120 bytes, with no allocation of its own. Samples
 //! accepted out of order go to a separate store (`ooo.rs`), held by the
 //! state apart from the series, only for series that receive one.
 
@@ -16,8 +17,15 @@ use hestia_model::Sample;
 
 use super::chunk_files::{ChunkFiles, FrameHeader, HeadChunkRef};
 use super::ooo::OooSamples;
+use crate::chunk::InlineChunk;
 use crate::index::SeriesId;
-use crate::ChunkAppender;
+
+/// Bytes of a series' open chunk. With the header and the first two
+/// samples taking 19 bytes (at millisecond timestamps of today), 49 are
+/// left: on scraped data (one bit a timestamp on schedule, a few to
+/// ~20 bits a value) 25 to 120 samples, and ~8 for values that change in
+/// all their bits. Chosen to make the series state 120 bytes.
+pub(crate) const OPEN_CHUNK_BYTES: usize = 68;
 
 /// A series of the head.
 #[derive(Debug)]
@@ -30,7 +38,7 @@ pub(crate) struct MemSeries {
     pub(crate) newest: HeadChunkRef,
     /// The newest closed chunk's last timestamp.
     pub(crate) newest_max_t: i64,
-    pub(crate) open: ChunkAppender,
+    pub(crate) open: InlineChunk<OPEN_CHUNK_BYTES>,
 }
 
 /// What appending one sample to a series did.
@@ -49,7 +57,7 @@ impl MemSeries {
             closed: 0,
             newest: 0,
             newest_max_t: i64::MIN,
-            open: ChunkAppender::with_capacity(0),
+            open: InlineChunk::new(),
         }
     }
 
@@ -104,11 +112,12 @@ impl MemSeries {
         self.closed = 0;
         self.newest = 0;
         self.newest_max_t = i64::MIN;
-        self.open = ChunkAppender::with_capacity(0);
+        self.open = InlineChunk::new();
     }
 
     /// Appends `(t, v)` if `t` is after the newest sample, closing the
-    /// open chunk into `files` first when it holds `per_chunk` samples.
+    /// open chunk into `files` first when it holds `per_chunk` samples or
+    /// the sample does not fit in it.
     pub(crate) fn append(
         &mut self,
         id: SeriesId,
@@ -121,29 +130,36 @@ impl MemSeries {
         if last.is_some_and(|last| t <= last.t) {
             return Appended::Dropped;
         }
-        let mut closed = false;
-        if self.open.len() >= per_chunk {
-            if let (Some(last), Some(first)) = (last, self.open.first_timestamp()) {
-                let h = FrameHeader {
-                    series: id,
-                    min_t: first,
-                    max_t: last.t,
-                    prev: self.newest,
-                    prev_max_t: self.newest_max_t,
-                };
-                self.newest = files.append(&h, self.open.as_bytes());
-                self.newest_max_t = last.t;
-                self.closed += 1;
-                self.open = ChunkAppender::with_capacity(0);
-                closed = true;
-            }
+        if self.open.len() < per_chunk && self.open.try_append(t, v) {
+            return Appended::Stored {
+                first: last.is_none(),
+                closed: false,
+            };
         }
-        let first = last.is_none() && !closed;
-        // Cannot fail: `t` is after the last sample and the chunk has room
-        // (`per_chunk` is at most the encoding's maximum).
-        let stored = self.open.append(t, v).is_ok();
+        // Full: an empty chunk has room for any first sample, so there is
+        // one to close.
+        let mut closed = false;
+        if let (Some(last), Some(first)) = (last, self.open.first_timestamp()) {
+            let h = FrameHeader {
+                series: id,
+                min_t: first,
+                max_t: last.t,
+                prev: self.newest,
+                prev_max_t: self.newest_max_t,
+            };
+            self.newest = files.append(&h, self.open.as_bytes());
+            self.newest_max_t = last.t;
+            self.closed += 1;
+            closed = true;
+        }
+        self.open = InlineChunk::new();
+        // Cannot fail: a new chunk has room for any first sample.
+        let stored = self.open.try_append(t, v);
         debug_assert!(stored);
-        Appended::Stored { first, closed }
+        Appended::Stored {
+            first: last.is_none(),
+            closed,
+        }
     }
 }
 
@@ -266,13 +282,56 @@ mod tests {
             assert_eq!((samples[0], samples[3]), (h.min_t, h.max_t));
             all.extend(samples);
         }
-        all.extend(s.open.iter().map(|x| x.unwrap().t));
+        all.extend(
+            ChunkIter::new(s.open.as_bytes())
+                .unwrap()
+                .map(|x| x.unwrap().t),
+        );
         assert_eq!(all, (0..25).map(|t| t * 10).collect::<Vec<_>>());
     }
 
     #[test]
+    fn closes_full_chunks_before_their_sample_count() {
+        // Values that change in all their bits: a few samples fill the
+        // inline bytes long before 120 samples.
+        let mut files = ChunkFiles::in_memory(1 << 16);
+        let mut s = MemSeries::new(0);
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut want = Vec::new();
+        for i in 0..200 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = f64::from_bits(x);
+            assert!(matches!(
+                s.append(1, i * 5_000, v, 120, &mut files),
+                Appended::Stored { .. }
+            ));
+            want.push((i * 5_000, x));
+        }
+        assert!(s.closed > 200 / 8, "{} closed chunks", s.closed);
+        let chunks = walk(s.newest, s.newest_max_t, i64::MIN, i64::MAX, |r, b| {
+            files.read(r, 1, b)
+        })
+        .unwrap();
+        assert_eq!(chunks.len(), s.closed as usize);
+        let mut all = Vec::new();
+        for (_, bytes) in &chunks {
+            assert!(bytes.len() <= OPEN_CHUNK_BYTES);
+            all.extend(ChunkIter::new(bytes).unwrap().map(|x| x.unwrap()));
+        }
+        all.extend(
+            ChunkIter::new(s.open.as_bytes())
+                .unwrap()
+                .map(|x| x.unwrap()),
+        );
+        let got: Vec<_> = all.iter().map(|x| (x.t, x.v.to_bits())).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn series_state_stays_small() {
-        assert_eq!(std::mem::size_of::<Option<MemSeries>>(), 72);
+        assert_eq!(std::mem::size_of::<Option<MemSeries>>(), 120);
     }
 
     #[test]
