@@ -18,7 +18,7 @@ use hestia_model::Labels;
 use super::bytes::{put_section, put_u32, put_varint, Cursor, Fault};
 use super::chunks::ChunkRef;
 use crate::chunk::bstream::put_uvarint;
-use crate::index::{MemPostings, SeriesId};
+use crate::index::{MemPostings, PostingList, SeriesId};
 use crate::Error;
 
 /// The first four bytes of an index file.
@@ -398,7 +398,7 @@ fn decode_postings(
         }
         prev_pair = Some((name, value));
         let len = c.count(c.remaining(), "postings length")?;
-        let mut ids = Vec::with_capacity(len);
+        let mut ids = PostingList::new();
         let mut id: Option<u64> = None;
         for _ in 0..len {
             let d = c.uvarint("series id")?;
@@ -412,7 +412,7 @@ fn decode_postings(
             if next >= series.len() as u64 {
                 return Err(c.fault("series id beyond the series section"));
             }
-            ids.push(next as SeriesId);
+            ids.insert(next as SeriesId);
             id = Some(next);
         }
         lists.push((Arc::clone(&symbols[name]), Arc::clone(&symbols[value]), ids));
@@ -421,7 +421,7 @@ fn decode_postings(
         return Err(c.fault("bytes after the last postings list"));
     }
     Ok(MemPostings::from_lists(
-        (0..series.len() as SeriesId).collect(),
+        PostingList::from_range(0..series.len() as SeriesId),
         lists,
     ))
 }
@@ -484,8 +484,8 @@ mod tests {
         );
         assert_eq!(idx.series[0].chunks[1].r, ChunkRef::new(1, 40));
         assert_eq!(idx.series[0].chunks[0].min_t, -5);
-        assert_eq!(idx.postings.get("job", "api"), [0]);
-        assert_eq!(idx.postings.get("__name__", "up"), [0, 1]);
+        assert_eq!(idx.postings.get("job", "api").to_vec(), [0]);
+        assert_eq!(idx.postings.get("__name__", "up").to_vec(), [0, 1]);
         assert!(idx.postings_fault.is_none());
     }
 
@@ -498,7 +498,7 @@ mod tests {
         let back = Index::decode(&v1).unwrap();
         assert_eq!(back.series, v2.series);
         assert_eq!(back.symbols, v2.symbols);
-        assert_eq!(back.postings.get("job", "web"), [1]);
+        assert_eq!(back.postings.get("job", "web").to_vec(), [1]);
         assert!(back.postings_fault.is_none());
     }
 
@@ -512,7 +512,7 @@ mod tests {
         bad[postings_at + 5] ^= 1;
         let idx = Index::decode(&bad).unwrap();
         assert_eq!(idx.postings_fault.unwrap().offset, postings_at as u64);
-        assert_eq!(idx.postings.get("job", "web"), [1]);
+        assert_eq!(idx.postings.get("job", "web").to_vec(), [1]);
         // Every other single-byte flip outside the postings is refused.
         for i in (0..postings_at).chain(toc_at..good.len()) {
             let mut bad = good.clone();

@@ -20,18 +20,53 @@ use std::collections::HashSet;
 
 use hestia_model::{MatchType, Matcher};
 
-use super::postings::{intersect, subtract, union, MemPostings, SeriesId};
+use super::list::PostingList;
+use super::postings::{intersect, subtract, union, union_lists, MemPostings, SeriesId};
+
+/// The series a matcher picks: one list of the index as it is (an
+/// equality matcher), or the union of several.
+enum Picked<'a> {
+    List(&'a PostingList),
+    Ids(Vec<SeriesId>),
+}
+
+impl Picked<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Picked::List(l) => l.len(),
+            Picked::Ids(ids) => ids.len(),
+        }
+    }
+
+    fn into_vec(self) -> Vec<SeriesId> {
+        match self {
+            Picked::List(l) => l.to_vec(),
+            Picked::Ids(ids) => ids,
+        }
+    }
+
+    /// The ids of `ids` (sorted) that are also picked.
+    fn intersect(&self, ids: &[SeriesId]) -> Vec<SeriesId> {
+        match self {
+            Picked::List(l) => l.intersect(ids),
+            Picked::Ids(mine) => intersect(ids, mine),
+        }
+    }
+}
 
 /// The sorted ids of the series of `index` that every matcher accepts, an
 /// absent label being matched as `""`. No matchers select every series.
+///
+/// Lists are decoded only where needed: the shortest accepted set is
+/// decoded, then narrowed by walking the runs of the others.
 pub fn postings_for_matchers(index: &MemPostings, matchers: &[Matcher]) -> Vec<SeriesId> {
     let must_be_set: HashSet<&str> = matchers
         .iter()
         .filter(|m| !m.matches_empty())
         .map(Matcher::name)
         .collect();
-    let mut its: Vec<Vec<SeriesId>> = Vec::new();
-    let mut nots: Vec<Vec<SeriesId>> = Vec::new();
+    let mut its: Vec<Picked<'_>> = Vec::new();
+    let mut nots: Vec<Picked<'_>> = Vec::new();
     for m in matchers {
         let negative = matches!(m.kind(), MatchType::NotEqual | MatchType::NotRegex);
         if !must_be_set.contains(m.name()) {
@@ -44,51 +79,72 @@ pub fn postings_for_matchers(index: &MemPostings, matchers: &[Matcher]) -> Vec<S
             its.push(accepted_by(index, m, true));
         }
     }
-    its.sort_by_key(Vec::len);
+    nots.retain(|n| n.len() > 0);
+    its.sort_by_key(Picked::len);
     let mut its = its.into_iter();
     let mut result = match its.next() {
-        Some(first) => first,
-        None => index.all().to_vec(),
+        Some(first) => first.into_vec(),
+        None => {
+            // Everything but the refused: walk the runs of all series.
+            return match nots.as_slice() {
+                [] => index.all().to_vec(),
+                [Picked::List(one)] => index.all().without(&one.to_vec()),
+                _ => index.all().without(&union_nots(nots)),
+            };
+        }
     };
     for other in its {
         if result.is_empty() {
             break;
         }
-        result = intersect(&result, &other);
+        result = other.intersect(&result);
     }
-    if !nots.is_empty() && !result.is_empty() {
-        let lists: Vec<&[SeriesId]> = nots.iter().map(Vec::as_slice).collect();
-        result = subtract(&result, &union(&lists));
+    if result.is_empty() {
+        return result;
     }
-    result
+    match nots.as_slice() {
+        [] => result,
+        [Picked::List(one)] => one.subtract_from(&result),
+        _ => subtract(&result, &union_nots(nots)),
+    }
+}
+
+/// The union of the refused sets.
+fn union_nots(nots: Vec<Picked<'_>>) -> Vec<SeriesId> {
+    let lists: Vec<Vec<SeriesId>> = nots.into_iter().map(Picked::into_vec).collect();
+    let lists: Vec<&[SeriesId]> = lists.iter().map(Vec::as_slice).collect();
+    union(&lists)
 }
 
 /// The series whose value of `m`'s label `m` accepts (`accept`) or refuses
 /// (`!accept`). Series without the label are never included.
-fn accepted_by(index: &MemPostings, m: &Matcher, accept: bool) -> Vec<SeriesId> {
+fn accepted_by<'a>(index: &'a MemPostings, m: &Matcher, accept: bool) -> Picked<'a> {
     let name = m.name();
-    if accept {
-        if let Some(values) = m.set_matches() {
-            let lists: Vec<&[SeriesId]> = values.iter().map(|v| index.get(name, v)).collect();
-            return union(&lists);
-        }
-        if let Some(prefix) = m.literal_prefix().filter(|p| !p.is_empty()) {
-            if m.kind() == MatchType::Regex {
-                let lists: Vec<&[SeriesId]> = index
-                    .values_with_prefix(name, prefix)
-                    .filter(|(v, _)| m.matches(v))
-                    .map(|(_, ids)| ids)
-                    .collect();
-                return union(&lists);
+    let lists: Vec<&'a PostingList> = 'lists: {
+        if accept {
+            if let Some(values) = m.set_matches() {
+                break 'lists values.iter().map(|v| index.get(name, v)).collect();
+            }
+            if let Some(prefix) = m.literal_prefix().filter(|p| !p.is_empty()) {
+                if m.kind() == MatchType::Regex {
+                    break 'lists index
+                        .values_with_prefix(name, prefix)
+                        .filter(|(v, _)| m.matches(v))
+                        .map(|(_, ids)| ids)
+                        .collect();
+                }
             }
         }
+        index
+            .values(name)
+            .filter(|(v, _)| m.matches(v) == accept)
+            .map(|(_, ids)| ids)
+            .collect()
+    };
+    match lists.as_slice() {
+        [one] => Picked::List(one),
+        _ => Picked::Ids(union_lists(&lists)),
     }
-    let lists: Vec<&[SeriesId]> = index
-        .values(name)
-        .filter(|(v, _)| m.matches(v) == accept)
-        .map(|(_, ids)| ids)
-        .collect();
-    union(&lists)
 }
 
 #[cfg(test)]

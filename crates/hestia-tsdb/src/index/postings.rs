@@ -1,11 +1,15 @@
 //! Postings: sorted lists of series ids. [`MemPostings`] maps each label
 //! name and value to the ids of the series carrying that label, plus the
-//! list of all ids; [`intersect`], [`union`] and [`subtract`] combine
-//! sorted lists.
+//! list of all ids, each a compact [`PostingList`]; [`intersect`],
+//! [`union`] and [`subtract`] combine sorted slices, [`union_lists`]
+//! posting lists.
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::ops::Bound;
 use std::sync::Arc;
+
+use super::list::{push_ids, PostingList, Runs};
 
 /// A series' id in the head, dense from 0.
 pub type SeriesId = u32;
@@ -73,38 +77,53 @@ pub fn subtract(a: &[SeriesId], b: &[SeriesId]) -> Vec<SeriesId> {
     out
 }
 
-/// Adds `id` to a sorted list, keeping it sorted and free of duplicates.
-/// Ids usually arrive in increasing order, which is a push.
-fn insert_sorted(list: &mut Vec<SeriesId>, id: SeriesId) {
-    match list.last() {
-        Some(&last) if last >= id => {
-            if let Err(i) = list.binary_search(&id) {
-                list.insert(i, id);
-            }
-        }
+/// The ids in any of `lists`, sorted, each once: the lists' runs merged
+/// in order of their first id (lists of one label's values are disjoint,
+/// so their runs never overlap, but overlaps are handled).
+pub fn union_lists(lists: &[&PostingList]) -> Vec<SeriesId> {
+    match lists {
+        [] => Vec::new(),
+        [one] => one.to_vec(),
         _ => {
-            // Grow by an eighth rather than doubling: postings live as
-            // long as the head and are mostly full.
-            if list.len() == list.capacity() {
-                list.reserve_exact((list.len() / 8).max(1));
+            let mut out: Vec<SeriesId> = Vec::with_capacity(lists.iter().map(|l| l.len()).sum());
+            let mut runs: Vec<Runs<'_>> = lists.iter().map(|l| l.runs()).collect();
+            let mut heap: BinaryHeap<Reverse<(SeriesId, u32, usize)>> = runs
+                .iter_mut()
+                .enumerate()
+                .filter_map(|(i, r)| r.next().map(|(start, n)| Reverse((start, n, i))))
+                .collect();
+            while let Some(Reverse((start, n, i))) = heap.pop() {
+                let end = start + (n - 1);
+                match out.last() {
+                    Some(&last) if last >= end => {}
+                    Some(&last) if last >= start => push_ids(&mut out, last + 1, end - last),
+                    _ if n == 1 => out.push(start),
+                    _ => push_ids(&mut out, start, n),
+                }
+                if let Some((start, n)) = runs[i].next() {
+                    heap.push(Reverse((start, n, i)));
+                }
             }
-            list.push(id)
+            out
         }
     }
 }
 
+/// An empty list, for label pairs no series has.
+static EMPTY: PostingList = PostingList::new();
+
 /// The head's inverted index: for every label name, its values in order,
 /// each with the sorted ids of the series that have that label. Strings
-/// are shared with the symbol table. Series are only added (removal comes
-/// with head truncation).
+/// are shared with the symbol table. Series are only added (head
+/// truncation builds a new index).
 #[derive(Debug, Default)]
 pub struct MemPostings {
-    all: Vec<SeriesId>,
-    by_name: BTreeMap<Arc<str>, BTreeMap<Arc<str>, Vec<SeriesId>>>,
+    all: PostingList,
+    by_name: BTreeMap<Arc<str>, Values>,
 }
 
 /// Values of one label name, in order.
-type Values = BTreeMap<Arc<str>, Vec<SeriesId>>;
+type Values = BTreeMap<Arc<str>, PostingList>;
 
 impl MemPostings {
     /// An empty index.
@@ -118,27 +137,27 @@ impl MemPostings {
         id: SeriesId,
         labels: impl IntoIterator<Item = (&'a Arc<str>, &'a Arc<str>)>,
     ) {
-        insert_sorted(&mut self.all, id);
+        self.all.insert(id);
         for (name, value) in labels {
             let values = match self.by_name.get_mut(&**name) {
                 Some(values) => values,
                 None => self.by_name.entry(Arc::clone(name)).or_default(),
             };
             match values.get_mut(&**value) {
-                Some(list) => insert_sorted(list, id),
+                Some(list) => list.insert(id),
                 None => {
-                    values.insert(Arc::clone(value), vec![id]);
+                    values.insert(Arc::clone(value), PostingList::from_ids([id]));
                 }
             }
         }
     }
 
     /// An index from complete lists, as a block's index stores them: every
-    /// id in `all` (sorted), and for each `(name, value)` its sorted ids.
-    /// A pair given twice keeps the last list.
+    /// id in `all`, and for each `(name, value)` its ids. A pair given
+    /// twice keeps the last list.
     pub fn from_lists(
-        all: Vec<SeriesId>,
-        lists: impl IntoIterator<Item = (Arc<str>, Arc<str>, Vec<SeriesId>)>,
+        all: PostingList,
+        lists: impl IntoIterator<Item = (Arc<str>, Arc<str>, PostingList)>,
     ) -> MemPostings {
         let mut by_name: BTreeMap<Arc<str>, Values> = BTreeMap::new();
         for (name, value, ids) in lists {
@@ -147,17 +166,17 @@ impl MemPostings {
         MemPostings { all, by_name }
     }
 
-    /// Every indexed series, sorted.
-    pub fn all(&self) -> &[SeriesId] {
+    /// Every indexed series.
+    pub fn all(&self) -> &PostingList {
         &self.all
     }
 
-    /// The series with label `name="value"`.
-    pub fn get(&self, name: &str, value: &str) -> &[SeriesId] {
+    /// The series with label `name="value"` (an empty list if none).
+    pub fn get(&self, name: &str, value: &str) -> &PostingList {
         self.by_name
             .get(name)
             .and_then(|values| values.get(value))
-            .map_or(&[], Vec::as_slice)
+            .unwrap_or(&EMPTY)
     }
 
     /// The label names, sorted.
@@ -166,20 +185,20 @@ impl MemPostings {
     }
 
     /// The values of label `name` with their series, sorted by value.
-    pub fn values(&self, name: &str) -> impl Iterator<Item = (&str, &[SeriesId])> {
+    pub fn values(&self, name: &str) -> impl Iterator<Item = (&str, &PostingList)> {
         self.by_name
             .get(name)
             .into_iter()
-            .flat_map(|values| values.iter().map(|(v, ids)| (&**v, ids.as_slice())))
+            .flat_map(|values| values.iter().map(|(v, ids)| (&**v, ids)))
     }
 
     /// The values of label `name` that start with `prefix`, with their
     /// series, sorted by value.
-    pub fn values_with_prefix<'a>(
+    pub fn values_with_prefix<'a, 'p>(
         &'a self,
         name: &str,
-        prefix: &'a str,
-    ) -> impl Iterator<Item = (&'a str, &'a [SeriesId])> {
+        prefix: &'p str,
+    ) -> impl Iterator<Item = (&'a str, &'a PostingList)> + use<'a, 'p> {
         self.by_name
             .get(name)
             .into_iter()
@@ -187,13 +206,20 @@ impl MemPostings {
                 values
                     .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
                     .take_while(move |(v, _)| v.starts_with(prefix))
-                    .map(|(v, ids)| (&**v, ids.as_slice()))
+                    .map(|(v, ids)| (&**v, ids))
             })
     }
 
     /// The number of distinct `name="value"` pairs.
     pub fn pairs(&self) -> usize {
         self.by_name.values().map(BTreeMap::len).sum()
+    }
+
+    /// Heap bytes of the lists' encodings beyond the lists themselves (a
+    /// lower bound of the index's memory: the maps' nodes come on top).
+    pub fn list_heap_bytes(&self) -> usize {
+        let lists = self.by_name.values().flat_map(BTreeMap::values);
+        self.all.heap_bytes() + lists.map(PostingList::heap_bytes).sum::<usize>()
     }
 }
 
@@ -261,18 +287,45 @@ mod tests {
         p.add(1, [(&name, &up), (&job, &web)]);
         p.add(2, [(&name, &up), (&job, &api)]);
         p.add(2, [(&name, &up)]); // again: no duplicate
-        assert_eq!(p.all(), [1, 2, 3]);
-        assert_eq!(p.get("job", "api"), [2, 3]);
-        assert_eq!(p.get("job", "nope"), [] as [u32; 0]);
-        assert_eq!(p.get("nope", "api"), [] as [u32; 0]);
+        assert_eq!(p.all().to_vec(), [1, 2, 3]);
+        assert_eq!(p.get("job", "api").to_vec(), [2, 3]);
+        assert_eq!(p.get("job", "nope").to_vec(), [] as [u32; 0]);
+        assert_eq!(p.get("nope", "api").to_vec(), [] as [u32; 0]);
         assert_eq!(p.names().collect::<Vec<_>>(), ["__name__", "job"]);
         let values: Vec<_> = p.values("job").map(|(v, _)| v).collect();
         assert_eq!(values, ["api", "web"]);
-        let prefixed: Vec<_> = p.values_with_prefix("job", "w").collect();
-        assert_eq!(prefixed, [("web", &[1u32][..])]);
+        let prefixed: Vec<_> = p
+            .values_with_prefix("job", "w")
+            .map(|(v, ids)| (v, ids.to_vec()))
+            .collect();
+        assert_eq!(prefixed, [("web", vec![1u32])]);
         assert_eq!(p.values_with_prefix("job", "x").count(), 0);
         assert_eq!(p.values_with_prefix("job", "").count(), 2);
         assert_eq!(p.pairs(), 3);
+    }
+
+    #[test]
+    fn scraped_series_cost_little() {
+        // 10 targets of 1,000 series in exposition order: 20 pods each,
+        // families of 11 histogram buckets, 3 codes per pod.
+        let s = |x: String| Arc::<str>::from(x);
+        let names = ["job", "instance", "pod", "le", "code"].map(|n| s(n.into()));
+        let mut p = MemPostings::new();
+        for id in 0..10_000u32 {
+            let values = [
+                s("node".into()),
+                s(format!("10.0.0.{}:9100", id / 1000)),
+                s(format!("pod-{}", id / 50)),
+                s(format!("{}", id % 11)),
+                s(format!("{}", id % 3)),
+            ];
+            p.add(id, names.iter().zip(&values));
+        }
+        assert_eq!(p.all().to_vec(), (0..10_000).collect::<Vec<_>>());
+        assert_eq!(p.get("le", "3").len(), 909);
+        // 6 ids per series: well under a byte each, slack included.
+        let per_series = p.list_heap_bytes() as f64 / 10_000.0;
+        assert!(per_series < 3.0, "{per_series} B/series");
     }
 
     fn sorted_set() -> impl Strategy<Value = Vec<u32>> {
@@ -288,6 +341,16 @@ mod tests {
             prop_assert_eq!(intersect(&a, &b), sa.intersection(&sb).copied().collect::<Vec<_>>());
             prop_assert_eq!(union(&[&a, &b]), sa.union(&sb).copied().collect::<Vec<_>>());
             prop_assert_eq!(subtract(&a, &b), sa.difference(&sb).copied().collect::<Vec<_>>());
+        }
+
+        #[test]
+        fn list_unions_agree_with_sets(lists in proptest::collection::vec(sorted_set(), 0..6)) {
+            use std::collections::BTreeSet;
+            let all: BTreeSet<u32> = lists.iter().flatten().copied().collect();
+            let lists: Vec<PostingList> =
+                lists.iter().map(|l| PostingList::from_ids(l.iter().copied())).collect();
+            let refs: Vec<&PostingList> = lists.iter().collect();
+            prop_assert_eq!(union_lists(&refs), all.into_iter().collect::<Vec<_>>());
         }
     }
 }
