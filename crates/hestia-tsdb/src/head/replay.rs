@@ -82,18 +82,22 @@ pub(super) fn replay(
     opts: &ReplayOptions,
 ) -> Result<ReplayReport, Error> {
     let mut report = ReplayReport::default();
+    state.defer_indexing();
     // Logged ids whose labels an earlier id already had.
     let mut aliases: HashMap<u64, SeriesId> = HashMap::new();
     if let Some((n, reader)) = checkpoint {
         report.checkpoint = Some(n);
         replay_reader(state, reader, opts, &mut aliases, &mut report);
     }
-    if report.read_error.is_none() {
-        let reader = wal.reader(wal.segments())?;
-        replay_reader(state, reader, opts, &mut aliases, &mut report);
-    }
+    let read = match report.read_error {
+        None => wal
+            .reader(wal.segments())
+            .map(|reader| replay_reader(state, reader, opts, &mut aliases, &mut report)),
+        Some(_) => Ok(()),
+    };
+    state.index_all();
     state.flush();
-    Ok(report)
+    read.map(|()| report)
 }
 
 fn replay_reader(

@@ -39,6 +39,9 @@ pub(crate) struct State {
     /// Series ids by `Labels::hash()` (collisions told apart by labels).
     ids: HashTable<SeriesId>,
     pub(crate) postings: MemPostings,
+    /// Series are not added to the postings as they are created (during
+    /// replay; see [`State::defer_indexing`]).
+    unindexed: bool,
     pub(crate) files: ChunkFiles,
     /// Samples before this time were truncated away (some may remain in
     /// closed chunks straddling it; readers skip them).
@@ -157,6 +160,7 @@ impl State {
             ooo: HashMap::default(),
             ids: HashTable::new(),
             postings: MemPostings::new(),
+            unindexed: false,
             files,
             floor: i64::MIN,
             min_time: i64::MAX,
@@ -231,13 +235,11 @@ impl State {
             push_varint(&mut self.arena, n);
             push_varint(&mut self.arena, v);
         }
-        let symbols = &self.symbols;
-        let pairs = pairs_at(&self.arena, offset);
-        self.postings.add(
-            id,
-            pairs.map(|(n, v)| (symbols.shared(n), symbols.shared(v))),
-        );
+        if !self.unindexed {
+            self.index(id, offset);
+        }
         self.series.insert(id, MemSeries::new(offset));
+        let symbols = &self.symbols;
         let (arena, series) = (&self.arena, &self.series);
         self.ids.insert_unique(hash, id, |&other| {
             series
@@ -245,6 +247,39 @@ impl State {
                 .map_or(0, |s| hash_pairs(symbols, pairs_at(arena, s.labels)))
         });
         self.live += 1;
+    }
+
+    /// Adds series `id`, whose labels are at `offset` in the arena, to the
+    /// postings.
+    fn index(&mut self, id: SeriesId, offset: u32) {
+        let symbols = &self.symbols;
+        let pairs = pairs_at(&self.arena, offset);
+        self.postings.add(
+            id,
+            pairs.map(|(n, v)| (symbols.shared(n), symbols.shared(v))),
+        );
+    }
+
+    /// Leaves the postings alone in [`create`](State::create) until
+    /// [`index_all`](State::index_all): replay creates series in the order
+    /// they were logged, which is not always id order (series whose
+    /// records failed to be written are logged again after newer ones),
+    /// and a posting list takes an id below its last one by re-encoding
+    /// itself.
+    pub(crate) fn defer_indexing(&mut self) {
+        self.unindexed = true;
+    }
+
+    /// Builds the postings of every series, in id order, and indexes new
+    /// series as they are created again.
+    pub(crate) fn index_all(&mut self) {
+        self.unindexed = false;
+        self.postings = MemPostings::new();
+        let series: Vec<(SeriesId, u32)> =
+            self.series.iter().map(|(id, s)| (id, s.labels)).collect();
+        for (id, offset) in series {
+            self.index(id, offset);
+        }
     }
 
     /// Appends a sample to series `id`; `false` if it is not after the
@@ -521,6 +556,58 @@ mod tests {
         assert_eq!(state.lookup(b.hash(), &a), None);
         assert_eq!(state.labels_of(1), b);
         assert_eq!(state.live, 3);
+    }
+
+    #[test]
+    fn deferred_indexing_builds_the_same_postings_in_any_creation_order() {
+        let series: Vec<(SeriesId, Labels)> = (0..300u32)
+            .map(|id| {
+                let pod = format!("pod-{}", id / 10);
+                let code = ["200", "500", "404", "503", "302"][id as usize % 10 / 2];
+                let method = ["GET", "POST"][id as usize % 2];
+                (
+                    id,
+                    labels! { "__name__" => "http_requests_total", "pod" => pod.as_str(), "code" => code, "method" => method },
+                )
+            })
+            .collect();
+        let build = |order: &[usize], defer: bool| {
+            let mut state = State::new(ChunkFiles::in_memory(1024));
+            if defer {
+                state.defer_indexing();
+            }
+            for &i in order {
+                let (id, l) = &series[i];
+                state.create(*id, l.hash(), l);
+            }
+            if defer {
+                state.index_all();
+            }
+            state
+        };
+        let in_order: Vec<usize> = (0..series.len()).collect();
+        // Newest first, then interleaved: as replay meets re-logged series.
+        let mut shuffled: Vec<usize> = in_order.iter().rev().copied().collect();
+        shuffled.swap(3, 250);
+        let want = build(&in_order, false);
+        for (order, defer) in [(&in_order, true), (&shuffled, true), (&shuffled, false)] {
+            let got = build(order, defer);
+            assert_eq!(got.postings.all(), want.postings.all());
+            for name in ["__name__", "pod", "code", "method"] {
+                let values = |s: &State| -> Vec<(String, Vec<SeriesId>)> {
+                    s.postings
+                        .values(name)
+                        .map(|(v, ids)| (v.to_string(), ids.to_vec()))
+                        .collect()
+                };
+                assert_eq!(values(&got), values(&want), "{name}, deferred: {defer}");
+            }
+        }
+        // After index_all, new series are indexed as they come.
+        let mut state = build(&shuffled, true);
+        let l = labels! { "__name__" => "up" };
+        state.create(300, l.hash(), &l);
+        assert_eq!(state.postings.get("__name__", "up").to_vec(), [300]);
     }
 
     #[test]
