@@ -191,11 +191,12 @@ pub(crate) fn write_sample<B: ByteBuf>(
 /// Timestamps must strictly increase; the bytes are a valid chunk after
 /// every append, so the chunk can be read while it grows.
 ///
-/// Its state is kept flat (the bit writer's and the value coder's fields
-/// side by side, 48 bytes plus the buffer) because the head holds one per
-/// series: the buffer is a boxed slice (its capacity) and a `u32` length
-/// instead of a `Vec`, and the sample count is read from the chunk's
-/// header rather than kept twice.
+/// Its buffer grows as samples come (by an eighth at a time), so a chunk
+/// may hold up to 65,535 samples; the head keeps its open chunks in fixed
+/// inline bytes instead (`InlineChunk`, the same bytes from the same
+/// encoder). The state is kept flat, 48 bytes plus the buffer: a boxed
+/// slice (its capacity) and a `u32` length instead of a `Vec`, and the
+/// sample count read from the chunk's header rather than kept twice.
 #[derive(Debug, Clone)]
 pub struct ChunkAppender {
     /// The chunk's bytes (the first `len`), then zeros up to the capacity.
