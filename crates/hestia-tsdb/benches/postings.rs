@@ -13,52 +13,19 @@
 //! cargo bench -p hestia-tsdb --bench postings
 //! ```
 
+// criterion_main! generates an undocumented function.
 #![allow(missing_docs)]
-// criterion_main! generates an undocumented function
-// Counting allocations needs a `GlobalAlloc`, whose trait is unsafe to
-// implement; the implementation only forwards to the system allocator.
-#![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use hestia_model::{MatchType, Matcher};
 use hestia_tsdb::index::{postings_for_matchers, MemPostings};
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size, Ordering::Relaxed);
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::{live, Counting};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -178,9 +145,9 @@ fn build(series: &[Vec<Pair>]) -> MemPostings {
 
 /// Prints the index's heap bytes per series.
 fn report_memory(series: &[Vec<Pair>]) {
-    let base = LIVE.load(Ordering::Relaxed);
+    let base = live();
     let p = build(series);
-    let bytes = LIVE.load(Ordering::Relaxed) - base;
+    let bytes = live() - base;
     let labels: usize = series.iter().map(Vec::len).sum();
     println!(
         "MemPostings, {} series ({:.2} labels each, {} label pairs): {:.2} heap B/series",
