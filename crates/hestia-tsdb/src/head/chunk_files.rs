@@ -24,7 +24,7 @@ use crate::index::SeriesId;
 use crate::Error;
 
 pub use super::chunk_frame::{
-    encode_frame, parse_frame, scan, FrameHeader, HeadChunkRef, DIR, FRAME_HEADER_LEN, HEADER_LEN,
+    encode_frame, frame_len, parse_frame, scan, FrameHeader, HeadChunkRef, DIR, HEADER_LEN,
     SEGMENT_SIZE,
 };
 use super::chunk_frame::{segment_header, CRC_LEN};
@@ -129,7 +129,7 @@ impl ChunkFiles {
     /// Appends `chunk`'s frame and returns its reference. Nothing is
     /// written until [`flush`](Self::flush).
     pub(crate) fn append(&mut self, h: &FrameHeader, chunk: &[u8]) -> HeadChunkRef {
-        let frame_len = (FRAME_HEADER_LEN + chunk.len() + CRC_LEN) as u64;
+        let frame_len = frame_len(h, chunk.len()) as u64;
         let full = self
             .segments
             .last()
@@ -339,7 +339,7 @@ fn read_frame<'a>(
     if let Some(p) = in_pending {
         let at = (offset - p.offset) as usize;
         return match parse_frame(&p.bytes[at..])? {
-            Ok((h, chunk)) => {
+            Ok((h, chunk, _)) => {
                 buf.clear();
                 buf.extend_from_slice(chunk);
                 check(h)
@@ -354,9 +354,10 @@ fn read_frame<'a>(
         let got = read_at_most(f, buf, offset).map_err(|_| "reading a head chunk failed")?;
         buf.truncate(got);
         match parse_frame(buf)? {
-            Ok((h, chunk)) => {
+            Ok((h, chunk, frame)) => {
                 let len = chunk.len();
-                buf.copy_within(FRAME_HEADER_LEN..FRAME_HEADER_LEN + len, 0);
+                let at = frame - CRC_LEN - len;
+                buf.copy_within(at..at + len, 0);
                 buf.truncate(len);
                 return check(h);
             }
@@ -448,11 +449,12 @@ mod tests {
     fn walks_in_memory_and_on_disk() {
         let dir = tempfile::tempdir().unwrap();
         for mut files in [
-            ChunkFiles::in_memory(64),
+            // Segments of one frame each (a segment takes one frame
+            // whatever its size).
+            ChunkFiles::in_memory(HEADER_LEN + 1),
             ChunkFiles::open(&dir.path().join(DIR)).unwrap(),
         ] {
             let refs = chain(&mut files);
-            // Segments of 64 bytes hold one frame each in memory.
             files.flush().unwrap();
             let c = refs[2];
             // (range, chunks expected)
@@ -482,7 +484,8 @@ mod tests {
     fn old_segments_are_deleted_and_snapshots_keep_reading() {
         let dir = tempfile::tempdir().unwrap();
         let mut files = ChunkFiles::open(dir.path()).unwrap();
-        files.segment_size = 60;
+        // One frame per segment.
+        files.segment_size = HEADER_LEN as u64 + 1;
         let refs = chain(&mut files);
         files.flush().unwrap();
         assert_eq!(files.segment_count(), 3);

@@ -1,21 +1,26 @@
 //! The byte layout of the head's chunk segments (`chunks_head/NNNNNNNN`):
-//! a segment header, then frames of `series ‖ len ‖ min_t ‖ max_t ‖ prev
-//! ‖ prev_max_t ‖ chunk ‖ crc32c`, each naming the series' previous
-//! closed chunk. [`scan`] walks a whole segment for tools, tests and the
-//! fuzz target. See `docs/format/head-chunks.md`.
+//! a segment header, then frames of `series ‖ len ‖ min_t ‖ max_t − min_t
+//! ‖ prev ‖ min_t − prev_max_t ‖ chunk ‖ crc32c` (the header fields as
+//! varints), each naming the series' previous closed chunk. [`scan`] walks
+//! a whole segment for tools, tests and the fuzz target. See
+//! `docs/format/head-chunks.md`.
 
 use crate::block::bytes::Fault;
+use crate::chunk::bstream::{put_uvarint, read_uvarint, unzigzag, uvarint_len, zigzag};
 use crate::index::SeriesId;
 
 /// The first four bytes of a head chunk segment.
 pub const MAGIC: [u8; 4] = *b"HHCK";
-/// The segment format version this code writes and reads.
-pub const VERSION: u8 = 1;
+/// The segment format version this code writes and reads (1 had fixed
+/// 40-byte frame headers; segments are rewritten from the WAL on open, so
+/// no version-1 segment is ever read).
+pub const VERSION: u8 = 2;
 /// Bytes before the first frame: magic, version, three zero bytes.
 pub const HEADER_LEN: usize = 8;
-/// Bytes of a frame before the chunk: series, chunk length, min and max
-/// time, previous chunk and its max time.
-pub const FRAME_HEADER_LEN: usize = 40;
+/// The most bytes of a frame before the chunk: series and chunk length
+/// (5-byte varints), min time, the time span, the previous chunk and the
+/// gap to its max time (10-byte varints). About 20 on scraped data.
+pub const MAX_FRAME_HEADER_LEN: usize = 50;
 /// Bytes after the chunk: its CRC32C.
 pub(crate) const CRC_LEN: usize = 4;
 /// The longest chunk a frame may hold (an XOR chunk of 65 535 samples
@@ -45,15 +50,33 @@ pub struct FrameHeader {
     pub prev_max_t: i64,
 }
 
+/// The header fields of `h` as written: series, chunk length, min time
+/// (zigzag), time span, previous chunk, and the gap from the previous
+/// chunk's max time (zigzag; only when there is a previous chunk).
+fn header_fields(h: &FrameHeader, len: usize) -> impl Iterator<Item = u64> {
+    let gap = (h.prev != 0).then(|| zigzag(h.min_t.wrapping_sub(h.prev_max_t)));
+    [
+        u64::from(h.series),
+        len as u64,
+        zigzag(h.min_t),
+        h.max_t.wrapping_sub(h.min_t) as u64,
+        h.prev,
+    ]
+    .into_iter()
+    .chain(gap)
+}
+
+/// The bytes of the frame of a `len`-byte chunk described by `h`.
+pub fn frame_len(h: &FrameHeader, len: usize) -> usize {
+    header_fields(h, len).map(uvarint_len).sum::<usize>() + len + CRC_LEN
+}
+
 /// Appends the frame of `chunk` described by `h` to `out`.
 pub fn encode_frame(out: &mut Vec<u8>, h: &FrameHeader, chunk: &[u8]) {
     let start = out.len();
-    out.extend_from_slice(&h.series.to_le_bytes());
-    out.extend_from_slice(&(chunk.len() as u32).to_le_bytes());
-    out.extend_from_slice(&h.min_t.to_le_bytes());
-    out.extend_from_slice(&h.max_t.to_le_bytes());
-    out.extend_from_slice(&h.prev.to_le_bytes());
-    out.extend_from_slice(&h.prev_max_t.to_le_bytes());
+    for field in header_fields(h, chunk.len()) {
+        put_uvarint(out, field);
+    }
     out.extend_from_slice(chunk);
     let crc = crc32c::crc32c(&out[start..]);
     out.extend_from_slice(&crc.to_le_bytes());
@@ -65,41 +88,56 @@ fn le_u32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(a)
 }
 
-fn le_u64(b: &[u8], at: usize) -> u64 {
-    let mut a = [0; 8];
-    a.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(a)
-}
+/// A frame parsed by [`parse_frame`]: its header, its chunk's bytes, and
+/// the bytes of the whole frame.
+pub type Parsed<'a> = (FrameHeader, &'a [u8], usize);
 
-/// A frame at the start of `buf`, checked: its header and chunk bytes;
-/// `Ok(Err(n))` when `buf` is shorter than the `n` bytes the frame needs;
-/// or what is wrong with it.
-pub fn parse_frame(buf: &[u8]) -> Result<Result<(FrameHeader, &[u8]), usize>, &'static str> {
-    if buf.len() < FRAME_HEADER_LEN {
-        return Ok(Err(FRAME_HEADER_LEN));
+/// A frame at the start of `buf`, checked: its header, chunk bytes and
+/// length; `Ok(Err(n))` when `buf` is shorter than the `n` bytes the
+/// frame needs (at most [`MAX_FRAME_HEADER_LEN`] while its header is cut
+/// short); or what is wrong with it.
+pub fn parse_frame(buf: &[u8]) -> Result<Result<Parsed<'_>, usize>, &'static str> {
+    let mut pos = 0;
+    let mut fields = [0u64; 6];
+    for i in 0..fields.len() {
+        // The gap to the previous chunk's max time is there only with one.
+        if i == 5 && fields[4] == 0 {
+            break;
+        }
+        match read_uvarint(buf, &mut pos) {
+            Some(v) => fields[i] = v,
+            None if buf.len() < MAX_FRAME_HEADER_LEN => return Ok(Err(MAX_FRAME_HEADER_LEN)),
+            None => return Err("frame header holds a malformed varint"),
+        }
     }
-    let len = le_u32(buf, 4);
-    if len > MAX_CHUNK_LEN {
+    let [series, len, min_t, span, prev, gap] = fields;
+    let series = SeriesId::try_from(series).map_err(|_| "frame's series id is out of range")?;
+    if len > u64::from(MAX_CHUNK_LEN) {
         return Err("chunk length exceeds the maximum");
     }
-    let end = FRAME_HEADER_LEN + len as usize;
+    let end = pos + len as usize;
     if buf.len() < end + CRC_LEN {
         return Ok(Err(end + CRC_LEN));
     }
     if crc32c::crc32c(&buf[..end]) != le_u32(buf, end) {
         return Err("frame checksum mismatch");
     }
+    let min_t = unzigzag(min_t);
     let h = FrameHeader {
-        series: le_u32(buf, 0),
-        min_t: le_u64(buf, 8) as i64,
-        max_t: le_u64(buf, 16) as i64,
-        prev: le_u64(buf, 24),
-        prev_max_t: le_u64(buf, 32) as i64,
+        series,
+        min_t,
+        max_t: min_t.wrapping_add(span as i64),
+        prev,
+        prev_max_t: if prev == 0 {
+            0
+        } else {
+            min_t.wrapping_sub(unzigzag(gap))
+        },
     };
     if h.min_t > h.max_t {
         return Err("frame's time range is inverted");
     }
-    Ok(Ok((h, &buf[FRAME_HEADER_LEN..end])))
+    Ok(Ok((h, &buf[pos..end], end + CRC_LEN)))
 }
 
 /// The bytes every segment starts with.
@@ -133,9 +171,9 @@ pub fn scan(bytes: &[u8]) -> (Vec<Frame<'_>>, Option<Fault>) {
     while pos < bytes.len() {
         let offset = pos as u64;
         match parse_frame(&bytes[pos..]) {
-            Ok(Ok((h, chunk))) => {
+            Ok(Ok((h, chunk, len))) => {
                 out.push((offset, h, chunk));
-                pos += FRAME_HEADER_LEN + chunk.len() + CRC_LEN;
+                pos += len;
             }
             Ok(Err(_)) => {
                 let reason = "frame runs past the end of the segment";
@@ -170,8 +208,9 @@ mod tests {
         assert_eq!((frames.len(), fault), (2, None));
         assert_eq!(
             frames[1].0,
-            (HEADER_LEN + FRAME_HEADER_LEN + 10 + CRC_LEN) as u64
+            (HEADER_LEN + frame_len(&header(1, 0, 5, 0, 0), 10)) as u64
         );
+        assert_eq!(frames[1].1, header(1, 6, 8, 8, 5));
         assert_eq!(frames[1].2, [8; 3]);
         let ends = [HEADER_LEN, frames[1].0 as usize, seg.len()];
         for len in 0..seg.len() {
