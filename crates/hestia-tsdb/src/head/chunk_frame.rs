@@ -187,7 +187,44 @@ pub fn scan(bytes: &[u8]) -> (Vec<Frame<'_>>, Option<Fault>) {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #[test]
+        fn frames_round_trip(
+            series in any::<u32>(),
+            min_t in any::<i64>(),
+            span in prop_oneof![0i64..100_000, 0i64..i64::MAX],
+            prev in prop_oneof![Just(0u64), any::<u64>()],
+            gap in any::<i64>(),
+            chunk in proptest::collection::vec(any::<u8>(), 0..300),
+        ) {
+            let max_t = min_t.saturating_add(span);
+            let h = FrameHeader {
+                series,
+                min_t,
+                max_t,
+                prev,
+                // Not written without a previous chunk: read back as 0.
+                prev_max_t: if prev == 0 { 0 } else { min_t.wrapping_sub(gap) },
+            };
+            let mut out = vec![7];
+            encode_frame(&mut out, &h, &chunk);
+            prop_assert_eq!(out.len() - 1, frame_len(&h, chunk.len()));
+            prop_assert!(out.len() - 1 - chunk.len() - CRC_LEN <= MAX_FRAME_HEADER_LEN);
+            let (back, bytes, len) = parse_frame(&out[1..]).unwrap().unwrap();
+            prop_assert_eq!((back, bytes, len), (h, &chunk[..], out.len() - 1));
+            // Cut anywhere, the frame asks for more bytes than it was given.
+            for cut in 0..out.len() - 1 {
+                match parse_frame(&out[1..1 + cut]) {
+                    Ok(Err(need)) => prop_assert!(need > cut),
+                    other => prop_assert!(false, "cut at {}: {:?}", cut, other.map(|r| r.map(|p| p.2))),
+                }
+            }
+        }
+    }
 
     fn header(series: u32, min_t: i64, max_t: i64, prev: u64, prev_max_t: i64) -> FrameHeader {
         FrameHeader {
