@@ -226,29 +226,28 @@ impl SeriesCache {
     /// marking anything.
     #[inline]
     pub(crate) fn knows(&self, key: Key) -> bool {
+        self.find(key).is_some() || (!self.dropped.is_empty() && self.dropped.contains_key(&key))
+    }
+
+    /// The entry of `key`: first where the previous lookup ended, then in
+    /// the index.
+    #[inline]
+    fn find(&self, key: Key) -> Option<usize> {
         let packed = pack_key(key);
-        matches!(self.slots.get(self.next), Some(s) if s.key == packed)
-            || self
+        match self.slots.get(self.next) {
+            Some(s) if s.key == packed => Some(self.next),
+            _ => self
                 .index
                 .find(key.1, |&i| self.slots[i as usize].key == packed)
-                .is_some()
-            || (!self.dropped.is_empty() && self.dropped.contains_key(&key))
+                .map(|&i| i as usize),
+        }
     }
 
     /// Looks a series up and marks its entry seen in the current scrape:
     /// first where the previous lookup ended, then in the index.
     #[inline]
     pub(crate) fn get(&mut self, key: Key) -> Option<Hit> {
-        let packed = pack_key(key);
-        let entry = match self.slots.get(self.next) {
-            Some(s) if s.key == packed => self.next,
-            _ => {
-                let slots = &self.slots;
-                *self
-                    .index
-                    .find(key.1, |&i| slots[i as usize].key == packed)? as usize
-            }
-        };
+        let entry = self.find(key)?;
         self.next = entry + 1;
         let again = self.flags[entry] & SEEN != 0;
         if !again {

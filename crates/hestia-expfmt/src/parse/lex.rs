@@ -360,7 +360,7 @@ impl<'a> Cursor<'a> {
             i += 2;
             let value_start = i;
             loop {
-                i = quote_or_backslash(b, i)?;
+                i = find_any(b, i, [b'"', b'\\'])?;
                 if b[i] == b'"' {
                     break;
                 }
@@ -433,9 +433,11 @@ pub(crate) fn head_extent(line: &str, start: usize) -> Option<HeadExtent> {
 }
 
 /// The position of the first byte of `b` from `i` that is one of `set`,
-/// eight bytes at a time.
+/// eight bytes at a time: for lines of a hundred bytes or so this beats
+/// the general `memchr`. Finds line ends, quotes and backslashes in label
+/// values, and the end of a series head's name.
 #[inline]
-fn find_any<const N: usize>(b: &[u8], mut i: usize, set: [u8; N]) -> Option<usize> {
+pub(crate) fn find_any<const N: usize>(b: &[u8], mut i: usize, set: [u8; N]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(word) = b.get(i..i + 8) {
@@ -458,30 +460,6 @@ fn find_any<const N: usize>(b: &[u8], mut i: usize, set: [u8; N]) -> Option<usiz
     b.get(i..)?
         .iter()
         .position(|c| set.contains(c))
-        .map(|p| i + p)
-}
-
-/// The position of the first `"` or `\\` in `b` from `i`, eight bytes at a
-/// time.
-fn quote_or_backslash(b: &[u8], mut i: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const QUOTES: u64 = ONES * b'"' as u64;
-    const BACKSLASHES: u64 = ONES * b'\\' as u64;
-    while let Some(word) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(word.try_into().ok()?);
-        let (q, s) = (w ^ QUOTES, w ^ BACKSLASHES);
-        // A zero byte of `q` or `s` marks a match; the lowest marked byte
-        // is exact (borrows only mark bytes above a real match).
-        let found = (q.wrapping_sub(ONES) & !q | s.wrapping_sub(ONES) & !s) & HIGH;
-        if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    b.get(i..)?
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\')
         .map(|p| i + p)
 }
 

@@ -205,11 +205,11 @@ pub(crate) fn utf8_prefix(input: &[u8]) -> (&str, Option<usize>) {
 }
 
 /// The next line of `text` from `pos`: the line without its `\n`, and
-/// whether a `\n` ended it.
+/// whether a `\n` ended it (the newline found eight bytes at a time).
 pub(crate) fn next_line(text: &str, pos: usize) -> (&str, bool) {
     let rest = text.get(pos..).unwrap_or("");
-    match rest.find('\n') {
-        Some(i) => (&rest[..i], true),
+    match lex::find_any(rest.as_bytes(), 0, [b'\n']) {
+        Some(i) => (rest.get(..i).unwrap_or(""), true),
         None => (rest, false),
     }
 }

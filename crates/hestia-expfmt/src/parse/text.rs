@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use super::labels::{unescape, Canonical, SeriesLabels};
 use super::lex::{head_extent, series_head, snippet, Cursor, RawLabel, SeriesHead};
 use super::number::parse_value;
-use super::{utf8_prefix, Entry, FamilyType, Series};
+use super::{next_line, utf8_prefix, Entry, FamilyType, Series};
 use crate::{Location, ParseError};
 
 /// A pull parser over a Prometheus text 0.0.4 exposition.
@@ -109,7 +109,7 @@ impl<'a> TextParser<'a> {
                 }
                 return Ok(None);
             }
-            let (line, had_newline) = line_at(self.text, self.pos);
+            let (line, had_newline) = next_line(self.text, self.pos);
             self.line += 1;
             if !had_newline {
                 if let Some(bad) = self.bad_utf8 {
@@ -272,40 +272,6 @@ impl<'a> TextParser<'a> {
             _ => return None,
         };
         (name.strip_prefix(family.as_ref())? == suffix).then_some((*kind, suffix))
-    }
-}
-
-/// The line of `text` from `pos` (without its `\n`) and whether a `\n`
-/// ended it: the newline is searched eight bytes at a time, which for
-/// lines of a hundred bytes or so beats the general `memchr`.
-fn line_at(text: &str, pos: usize) -> (&str, bool) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const NEWLINES: u64 = ONES * b'\n' as u64;
-    let rest = text.get(pos..).unwrap_or("");
-    let b = rest.as_bytes();
-    let mut i = 0;
-    while let Some(word) = b.get(i..i + 8) {
-        let mut w = [0; 8];
-        w.copy_from_slice(word);
-        let x = u64::from_le_bytes(w) ^ NEWLINES;
-        // The lowest marked byte is the first newline (borrows only mark
-        // bytes above a real match).
-        let found = x.wrapping_sub(ONES) & !x & HIGH;
-        if found != 0 {
-            let end = i + (found.trailing_zeros() / 8) as usize;
-            return (rest.get(..end).unwrap_or(""), true);
-        }
-        i += 8;
-    }
-    match b
-        .get(i..)
-        .unwrap_or_default()
-        .iter()
-        .position(|&c| c == b'\n')
-    {
-        Some(p) => (rest.get(..i + p).unwrap_or(""), true),
-        None => (rest, false),
     }
 }
 

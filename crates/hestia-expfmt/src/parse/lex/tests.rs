@@ -75,7 +75,7 @@ proptest::proptest! {
             .get(from..)
             .and_then(|r| r.iter().position(|&c| c == b'"' || c == b'\\'))
             .map(|p| from + p);
-        proptest::prop_assert_eq!(quote_or_backslash(b, from), want);
+        proptest::prop_assert_eq!(find_any(b, from, [b'"', b'\\']), want);
     }
 
     #[test]
