@@ -9,6 +9,11 @@
 //! The bytes are exactly those of [`ChunkAppender`](super::ChunkAppender)
 //! for the same samples (the same encoder writes both), so a closed
 //! inline chunk is an ordinary XOR chunk.
+//!
+//! The timestamp coder's last delta is kept in 32 bits: a sample more
+//! than `u32::MAX` milliseconds (about 49.7 days) after the one before
+//! does not fit, like one that needs more bytes than are left, and the
+//! state beside the chunk's bytes is 24 bytes instead of 28.
 
 use std::num::NonZeroU8;
 
@@ -22,15 +27,29 @@ use super::{Encoding, Sample};
 pub(crate) struct InlineChunk<const N: usize> {
     /// The chunk's bytes (the first `len`), then zeros.
     bytes: [u8; N],
-    times: Times,
+    /// The last timestamp (0 while empty).
+    t: i64,
     /// The value coder's state (see `XorValues`), kept flat.
     prev: u64,
+    /// The timestamp coder's last delta.
+    delta: u32,
     /// Bytes used, the header included (so never zero).
     len: NonZeroU8,
     /// Unused bits of the last byte.
     free: u8,
     leading: u8,
     trailing: u8,
+}
+
+/// What [`InlineChunk::push`] did with a sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Push {
+    /// Appended.
+    Stored,
+    /// Not after the chunk's last sample: refused.
+    NotAfter,
+    /// The chunk is full: refused.
+    Full,
 }
 
 impl<const N: usize> Default for InlineChunk<N> {
@@ -58,8 +77,9 @@ impl<const N: usize> InlineChunk<N> {
         let values = XorValues::first(0);
         InlineChunk {
             bytes,
-            times: Times::default(),
+            t: 0,
             prev: values.prev,
+            delta: 0,
             len: Self::EMPTY,
             free: 0,
             leading: values.leading,
@@ -68,19 +88,40 @@ impl<const N: usize> InlineChunk<N> {
     }
 
     /// Appends `(t, v)` if it fits, and says whether it did; a refused
-    /// sample leaves the chunk unchanged. Refused: a sample that does not
-    /// fit in the remaining bytes (the chunk is full), one past the XOR
-    /// encoding's sample limit, and one not after the last timestamp (the
-    /// caller checks order first: this is not "full"). Values are stored
-    /// bit-exactly, NaN payloads included.
+    /// sample leaves the chunk unchanged. See [`InlineChunk::push`].
+    #[cfg(test)]
     pub(crate) fn try_append(&mut self, t: i64, v: f64) -> bool {
+        self.push(t, v, MAX_SAMPLES) == Push::Stored
+    }
+
+    /// Appends `(t, v)` unless it is not after the last sample or the
+    /// chunk is full: it holds `max_samples` samples (or the XOR
+    /// encoding's limit), or the sample needs more bytes than are left or
+    /// comes more than `u32::MAX` ms after the last. A refused sample
+    /// leaves the chunk unchanged. Values are stored bit-exactly, NaN
+    /// payloads included.
+    pub(crate) fn push(&mut self, t: i64, v: f64, max_samples: usize) -> Push {
         let count = self.count();
-        if (count > 0 && t <= self.times.t) || count as usize == MAX_SAMPLES {
-            return false;
+        if count > 0 && t <= self.t {
+            return Push::NotAfter;
         }
+        if count as usize >= max_samples.min(MAX_SAMPLES) {
+            return Push::Full;
+        }
+        let delta = if count == 0 {
+            0
+        } else {
+            match t.checked_sub(self.t).and_then(|d| u32::try_from(d).ok()) {
+                Some(d) => d,
+                None => return Push::Full,
+            }
+        };
+        let mut times = Times {
+            t: self.t,
+            delta: u64::from(self.delta),
+        };
         let len = self.len.get() as usize;
         let last = self.bytes[len - 1];
-        let mut times = self.times;
         let mut values = XorValues {
             prev: self.prev,
             leading: self.leading,
@@ -93,16 +134,19 @@ impl<const N: usize> InlineChunk<N> {
             // Undo: the partial last byte and the bytes after it.
             self.bytes[len - 1] = last;
             self.bytes[len..].fill(0);
-            return false;
+            return Push::Full;
         }
         let new_len = written.len();
         self.bytes[1..HEADER_LEN].copy_from_slice(&(count + 1).to_be_bytes());
         // Not more than N (checked above), which fits a byte.
         self.len = NonZeroU8::new(new_len as u8).unwrap_or(self.len);
         self.free = free as u8;
-        self.times = times;
+        self.t = t;
+        // The delta the coder wrote for the second sample on.
+        debug_assert!(count == 0 || times.delta == u64::from(delta));
+        self.delta = delta;
         (self.prev, self.leading, self.trailing) = (values.prev, values.leading, values.trailing);
-        true
+        Push::Stored
     }
 
     /// The sample count, from the chunk's header.
@@ -111,6 +155,7 @@ impl<const N: usize> InlineChunk<N> {
     }
 
     /// Samples appended so far.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.count() as usize
     }
@@ -132,7 +177,7 @@ impl<const N: usize> InlineChunk<N> {
 
     /// The last appended sample, its value bit-exact.
     pub(crate) fn last(&self) -> Option<Sample> {
-        (!self.is_empty()).then(|| Sample::new(self.times.t, f64::from_bits(self.prev)))
+        (!self.is_empty()).then(|| Sample::new(self.t, f64::from_bits(self.prev)))
     }
 
     /// The chunk's bytes as they are now (encoding byte included).
@@ -188,11 +233,13 @@ mod tests {
             for &(t, bits) in &s {
                 let before = inline.as_bytes().to_vec();
                 if !inline.try_append(t, f64::from_bits(bits)) {
-                    // Refused only when full, and left as it was.
+                    // Refused only when full (out of bytes, or a gap
+                    // wider than a u32), and left as it was.
                     prop_assert_eq!(inline.as_bytes(), &before[..]);
                     let mut wider = growing.clone();
                     wider.append(t, f64::from_bits(bits)).unwrap();
-                    prop_assert!(wider.as_bytes().len() > 48);
+                    let gap = i128::from(t) - i128::from(s[stored - 1].0);
+                    prop_assert!(wider.as_bytes().len() > 48 || gap > i128::from(u32::MAX));
                     break;
                 }
                 growing.append(t, f64::from_bits(bits)).unwrap();
@@ -225,5 +272,29 @@ mod tests {
         assert!(c.as_bytes().len() <= 32 && c.as_bytes().len() >= 31);
         assert_eq!(ChunkIter::new(c.as_bytes()).unwrap().count(), c.len());
         assert_eq!(c.last().map(|s| s.t), Some(t));
+    }
+
+    #[test]
+    fn is_full_for_a_sample_more_than_a_u32_of_milliseconds_later() {
+        let first = -(1i64 << 50);
+        let second = first + i64::from(u32::MAX);
+        let mut c = InlineChunk::<48>::new();
+        assert!(c.try_append(first, 1.0));
+        assert!(c.try_append(second, 2.0), "the widest gap that fits");
+        let before = c.as_bytes().to_vec();
+        assert!(!c.try_append(second + i64::from(u32::MAX) + 1, 3.0));
+        assert!(!c.try_append(i64::MAX, 3.0));
+        assert_eq!(c.as_bytes(), &before[..]);
+        assert!(c.try_append(second + 1, 4.0));
+        let back: Vec<_> = ChunkIter::new(c.as_bytes())
+            .unwrap()
+            .map(|x| x.unwrap().t)
+            .collect();
+        assert_eq!(back, [first, second, second + 1]);
+        assert_eq!(c.last().map(|s| (s.t, s.v)), Some((second + 1, 4.0)));
+        // A sample far from any other starts a chunk of its own.
+        let mut c = InlineChunk::<48>::new();
+        assert!(c.try_append(i64::MAX, 1.0));
+        assert_eq!(c.last().map(|s| s.t), Some(i64::MAX));
     }
 }

@@ -32,7 +32,7 @@ mod packed;
 pub(crate) mod relative;
 mod xor;
 
-pub(crate) use inline::InlineChunk;
+pub(crate) use inline::{InlineChunk, Push};
 pub use xor::ChunkAppender;
 
 use crate::Error;

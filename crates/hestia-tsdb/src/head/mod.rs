@@ -14,7 +14,7 @@
 //!   and written to the head's chunk files (`chunk_files.rs`,
 //!   `<dir>/chunks_head/`, or memory for [`Head::new`]) as a frame that
 //!   links to the series' previous closed chunk. A series keeps only the
-//!   newest closed chunk's reference, so its memory (120 bytes of state
+//!   newest closed chunk's reference, so its memory (112 bytes of state
 //!   with the open chunk, its labels as symbol ids, its postings) is the
 //!   same from its first sample on and does not grow with the head's
 //!   time span.

@@ -9,7 +9,7 @@
 //! the series' previous closed chunk, and the series keeps only the
 //! newest closed chunk's reference and last timestamp. Memory per series
 //! is therefore the same from its first sample on, after an hour as after
-//! a minute: 120 bytes, with no allocation of its own. Samples
+//! a minute: 112 bytes, with no allocation of its own. Samples
 //! accepted out of order go to a separate store (`ooo.rs`), held by the
 //! state apart from the series, only for series that receive one.
 
@@ -17,15 +17,16 @@ use hestia_model::Sample;
 
 use super::chunk_files::{ChunkFiles, FrameHeader, HeadChunkRef};
 use super::ooo::OooSamples;
-use crate::chunk::InlineChunk;
+use crate::chunk::{InlineChunk, Push};
 use crate::index::SeriesId;
 
 /// Bytes of a series' open chunk. With the header and the first two
-/// samples taking 19 bytes (at millisecond timestamps of today), 49 are
+/// samples taking 19 bytes (at millisecond timestamps of today), 45 are
 /// left: on scraped data (one bit a timestamp on schedule, a few to
-/// ~20 bits a value) 25 to 120 samples, and ~8 for values that change in
-/// all their bits. Chosen to make the series state 120 bytes.
-pub(crate) const OPEN_CHUNK_BYTES: usize = 68;
+/// ~20 bits a value) 23 to 120 samples, and ~7 for values that change in
+/// all their bits. Chosen to make the series state 112 bytes (the
+/// chunk's 64 and 24 of coder state beside them).
+pub(crate) const OPEN_CHUNK_BYTES: usize = 64;
 
 /// A series of the head.
 #[derive(Debug)]
@@ -126,20 +127,21 @@ impl MemSeries {
         per_chunk: usize,
         files: &mut ChunkFiles,
     ) -> Appended {
-        let last = self.open.last();
-        if last.is_some_and(|last| t <= last.t) {
-            return Appended::Dropped;
-        }
-        if self.open.len() < per_chunk && self.open.try_append(t, v) {
-            return Appended::Stored {
-                first: last.is_none(),
-                closed: false,
-            };
+        let was_empty = self.open.is_empty();
+        match self.open.push(t, v, per_chunk) {
+            Push::Stored => {
+                return Appended::Stored {
+                    first: was_empty,
+                    closed: false,
+                }
+            }
+            Push::NotAfter => return Appended::Dropped,
+            Push::Full => {}
         }
         // Full: an empty chunk has room for any first sample, so there is
         // one to close.
         let mut closed = false;
-        if let (Some(last), Some(first)) = (last, self.open.first_timestamp()) {
+        if let (Some(last), Some(first)) = (self.open.last(), self.open.first_timestamp()) {
             let h = FrameHeader {
                 series: id,
                 min_t: first,
@@ -154,10 +156,10 @@ impl MemSeries {
         }
         self.open = InlineChunk::new();
         // Cannot fail: a new chunk has room for any first sample.
-        let stored = self.open.try_append(t, v);
-        debug_assert!(stored);
+        let stored = self.open.push(t, v, usize::MAX);
+        debug_assert_eq!(stored, Push::Stored);
         Appended::Stored {
-            first: last.is_none(),
+            first: was_empty,
             closed,
         }
     }
@@ -331,7 +333,7 @@ mod tests {
 
     #[test]
     fn series_state_stays_small() {
-        assert_eq!(std::mem::size_of::<Option<MemSeries>>(), 120);
+        assert_eq!(std::mem::size_of::<Option<MemSeries>>(), 112);
     }
 
     #[test]
