@@ -293,6 +293,46 @@ mod tests {
     }
 
     #[test]
+    fn a_gap_wider_than_a_u32_of_milliseconds_closes_the_chunk() {
+        let mut files = ChunkFiles::in_memory(64);
+        let mut s = MemSeries::new(0);
+        let wide = i64::from(u32::MAX) + 1;
+        let times = [-wide, 0, 10, 10 + wide, 11 + wide, i64::MAX];
+        let appended: Vec<_> = times
+            .iter()
+            .map(|&t| s.append(2, t, t as f64, 120, &mut files))
+            .collect();
+        let stored = |first, closed| Appended::Stored { first, closed };
+        assert_eq!(
+            appended,
+            [
+                stored(true, false),
+                stored(false, true),
+                stored(false, false),
+                stored(false, true),
+                stored(false, false),
+                stored(false, true),
+            ]
+        );
+        assert_eq!(s.append(2, 5, 0.0, 120, &mut files), Appended::Dropped);
+        let chunks = walk(s.newest, s.newest_max_t, i64::MIN, i64::MAX, |r, b| {
+            files.read(r, 2, b)
+        })
+        .unwrap();
+        let mut all: Vec<i64> = chunks
+            .iter()
+            .flat_map(|(_, bytes)| ChunkIter::new(bytes).unwrap().map(|x| x.unwrap().t))
+            .collect();
+        all.extend(
+            ChunkIter::new(s.open.as_bytes())
+                .unwrap()
+                .map(|x| x.unwrap().t),
+        );
+        assert_eq!(all, times);
+        assert_eq!(s.closed, 3);
+    }
+
+    #[test]
     fn closes_full_chunks_before_their_sample_count() {
         // Values that change in all their bits: a few samples fill the
         // inline bytes long before 120 samples.
