@@ -22,7 +22,7 @@
 
 use hestia_config::relabel::{self, RelabelConfig};
 use hestia_expfmt::parse::{
-    Entry, FamilyType, OpenMetricsParser, ProtobufParser, Series, TextParser,
+    Entry, FamilyType, OpenMetricsParser, ProtobufParser, Series, TextCarry, TextParser,
 };
 use hestia_expfmt::Format;
 use hestia_model::{Labels, METRIC_NAME, STALE_NAN};
@@ -80,18 +80,27 @@ struct Run<'a> {
 /// metadata when a successful scrape changed it.
 pub(crate) type Appended = (Counts, Result<(), Error>, Option<MetadataSnapshot>);
 
-/// Appends the samples of `body` (in `format`) and the stale markers of
-/// series that disappeared, and records the families' metadata.
+/// A scraped body, whole or as it arrives.
+pub(crate) enum Body<'a> {
+    /// A whole body in a format.
+    Whole(&'a [u8], Format),
+    /// A text 0.0.4 body: each call gives its next piece (`None` at the
+    /// end, an error if reading it failed).
+    Text(&'a mut dyn FnMut() -> Result<Option<bytes::Bytes>, Error>),
+}
+
+/// Appends the samples of `body` and the stale markers of series that
+/// disappeared, and records the families' metadata. An empty body
+/// appends stale markers only.
 pub(crate) fn append_body(
     app: &mut dyn Appender,
     cache: &mut SeriesCache,
     target: &Labels,
     rules: &Rules,
-    body: &[u8],
-    format: Format,
+    body: Body<'_>,
     t: i64,
 ) -> Appended {
-    if body.is_empty() {
+    if matches!(body, Body::Whole(b, _) if b.is_empty()) {
         return (Counts::default(), append_empty(app, cache, t), None);
     }
     let mut run = Run {
@@ -106,7 +115,17 @@ pub(crate) fn append_body(
         key: Vec::new(),
         no_labels: Labels::default(),
     };
-    let mut result = run.body(format, body);
+    let mut result = match body {
+        Body::Whole(body, format) => run.body(format, body),
+        Body::Text(next) => match run.text_stream(next) {
+            Ok(0) => {
+                let result = append_empty(run.app, run.cache, t);
+                return (Counts::default(), result, None);
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        },
+    };
     if result.is_ok() && run.limit_hit {
         result = Err(Error::SampleLimit);
     }
@@ -315,25 +334,7 @@ impl Run<'_> {
         // Each entry is matched where it lies: `map_err` would move it into
         // a `Result` with this crate's (larger) error, a copy per sample.
         match format {
-            Format::Text => {
-                // Series the cache knows skip the parser's label checks: it
-                // read the same text in full when they were first cached.
-                let mut p = TextParser::new(body);
-                loop {
-                    let mut head: Option<KnownHead> = None;
-                    let cache = &*self.cache;
-                    let next = p.next_known(&mut |text| {
-                        let key = text_key(text);
-                        head = Some((text.as_ptr(), text.len(), key));
-                        cache.knows(key)
-                    });
-                    match next {
-                        Ok(Some(e)) => self.entry(&e, head)?,
-                        Ok(None) => return Ok(()),
-                        Err(e) => return Err(parse(e)),
-                    }
-                }
-            }
+            Format::Text => self.text(body, TextCarry::default()).map(drop),
             Format::OpenMetrics => {
                 for e in OpenMetricsParser::lenient(body) {
                     match e {
@@ -354,6 +355,72 @@ impl Run<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// Appends every entry of `piece`, whole lines of a text 0.0.4 body
+    /// that follow those a parser left `carry` from (see
+    /// [`TextParser::resume`]), and returns what the next piece's parser
+    /// needs; stops at the first error.
+    fn text(&mut self, piece: &[u8], carry: TextCarry) -> Result<TextCarry, Error> {
+        // Series the cache knows skip the parser's label checks: it read
+        // the same text in full when they were first cached.
+        let mut p = TextParser::resume(piece, carry);
+        loop {
+            let mut head: Option<KnownHead> = None;
+            let cache = &*self.cache;
+            let next = p.next_known(&mut |text| {
+                let key = text_key(text);
+                head = Some((text.as_ptr(), text.len(), key));
+                cache.knows(key)
+            });
+            // Each entry is matched where it lies (see `body`).
+            match next {
+                Ok(Some(e)) => self.entry(&e, head)?,
+                Ok(None) => return Ok(p.carry()),
+                Err(source) => {
+                    return Err(Error::Parse {
+                        format: "text 0.0.4",
+                        source,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Appends a text 0.0.4 body read piece by piece from `next`, parsing
+    /// each piece's whole lines as it comes (a line cut between pieces is
+    /// kept until its end arrives), and returns the body's length.
+    fn text_stream(
+        &mut self,
+        next: &mut dyn FnMut() -> Result<Option<bytes::Bytes>, Error>,
+    ) -> Result<u64, Error> {
+        let mut carry = TextCarry::default();
+        // The start of a line whose end has not arrived yet.
+        let mut partial: Vec<u8> = Vec::new();
+        let mut total = 0u64;
+        while let Some(piece) = next()? {
+            total += piece.len() as u64;
+            let mut rest = &piece[..];
+            if !partial.is_empty() {
+                let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+                    partial.extend_from_slice(rest);
+                    continue;
+                };
+                partial.extend_from_slice(&rest[..=end]);
+                carry = self.text(&partial, carry)?;
+                partial.clear();
+                rest = &rest[end + 1..];
+            }
+            let lines = rest.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            if lines > 0 {
+                carry = self.text(&rest[..lines], carry)?;
+            }
+            partial.extend_from_slice(&rest[lines..]);
+        }
+        if !partial.is_empty() {
+            self.text(&partial, carry)?;
+        }
+        Ok(total)
     }
 
     /// Appends a series or records metadata.
@@ -520,3 +587,6 @@ pub(crate) fn append_report(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,7 +3,8 @@
 //! from their files at each request as Prometheus does), the `Accept`
 //! header Prometheus sends for the configured `scrape_protocols`, and
 //! [`HttpClient::fetch`], which enforces the timeout and the body size
-//! limit on the decompressed body.
+//! limit on the decompressed body ([`HttpClient::open`] does the same for
+//! a body read as it arrives).
 //!
 //! reqwest (with its `gzip` feature) decompresses as the body streams in,
 //! so the limit is checked chunk by chunk and an oversized body is
@@ -75,41 +76,111 @@ impl HttpClient {
         body_limit: Option<u64>,
         size_hint: usize,
     ) -> Result<Fetched, Error> {
+        let mut response = self.open(url, headers, timeout, body_limit).await?;
+        let body = response.read_all(size_hint).await?;
+        Ok(Fetched {
+            content_type: response.content_type,
+            body,
+        })
+    }
+
+    /// GETs `url` as [`HttpClient::fetch`] does, but returns once the
+    /// response's headers are in: the body is read as it arrives
+    /// ([`Streamed::chunk`]), within the same `timeout` (counted from
+    /// now) and `body_limit`.
+    pub async fn open(
+        &self,
+        url: &reqwest::Url,
+        headers: HeaderMap,
+        timeout: Duration,
+        body_limit: Option<u64>,
+    ) -> Result<Streamed, Error> {
+        let deadline = tokio::time::Instant::now() + timeout;
         let request = self.authorize(self.client.get(url.clone()).headers(headers))?;
-        let fail = |e: reqwest::Error| Error::Request {
-            url: url.to_string(),
-            message: hestia_http::error_chain(&e),
-        };
-        let work = async {
-            let mut response = request.send().await.map_err(fail)?;
-            let status = response.status();
-            if status != reqwest::StatusCode::OK {
-                return Err(Error::Status(status.to_string()));
-            }
-            let content_type = response
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            let limit = body_limit.unwrap_or(u64::MAX);
-            let cap = size_hint.min(usize::try_from(limit).unwrap_or(usize::MAX));
-            let mut body = Vec::with_capacity(cap);
-            while let Some(chunk) = response.chunk().await.map_err(fail)? {
-                if (body.len() + chunk.len()) as u64 >= limit {
-                    return Err(Error::BodySizeLimit);
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(Fetched { content_type, body })
-        };
-        tokio::time::timeout(timeout, work)
+        let response = tokio::time::timeout_at(deadline, request.send())
             .await
-            .unwrap_or(Err(Error::Timeout(timeout)))
+            .map_err(|_| Error::Timeout(timeout))?
+            .map_err(|e| request_error(url.as_str(), &e))?;
+        let status = response.status();
+        if status != reqwest::StatusCode::OK {
+            return Err(Error::Status(status.to_string()));
+        }
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        Ok(Streamed {
+            content_type,
+            response,
+            limit: body_limit.unwrap_or(u64::MAX),
+            read: 0,
+            deadline,
+            timeout,
+        })
     }
 
     /// Adds `basic_auth` or `authorization`, reading their files now.
     fn authorize(&self, req: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, Error> {
         hestia_http::authorize(req, &self.config).map_err(|e| Error::Client(e.to_string()))
+    }
+}
+
+fn request_error(url: &str, e: &reqwest::Error) -> Error {
+    Error::Request {
+        url: url.to_string(),
+        message: hestia_http::error_chain(e),
+    }
+}
+
+/// A response whose body is read as it arrives (see [`HttpClient::open`]).
+#[derive(Debug)]
+pub struct Streamed {
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    response: reqwest::Response,
+    limit: u64,
+    read: u64,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+}
+
+impl Streamed {
+    /// The next piece of the body, decompressed (`None` at its end); an
+    /// error once the fetch's time is up or the body reaches its limit.
+    pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, Error> {
+        let next = tokio::time::timeout_at(self.deadline, self.response.chunk())
+            .await
+            .map_err(|_| Error::Timeout(self.timeout))?
+            .map_err(|e| request_error(self.response.url().as_str(), &e))?;
+        if let Some(piece) = &next {
+            self.read += piece.len() as u64;
+            if self.read >= self.limit {
+                return Err(Error::BodySizeLimit);
+            }
+        }
+        Ok(next)
+    }
+
+    /// Bytes of the body read so far (decompressed).
+    pub fn bytes_read(&self) -> u64 {
+        self.read
+    }
+
+    /// The body's length as the response announced it, when it did and
+    /// the body is not being decompressed.
+    pub fn content_length(&self) -> Option<u64> {
+        self.response.content_length()
+    }
+
+    /// The rest of the body, in a buffer of at least `size_hint` bytes.
+    pub async fn read_all(&mut self, size_hint: usize) -> Result<Vec<u8>, Error> {
+        let cap = size_hint.min(usize::try_from(self.limit).unwrap_or(usize::MAX));
+        let mut body = Vec::with_capacity(cap);
+        while let Some(piece) = self.chunk().await? {
+            body.extend_from_slice(&piece);
+        }
+        Ok(body)
     }
 }
 

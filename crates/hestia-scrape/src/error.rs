@@ -19,8 +19,8 @@ pub enum Error {
     /// or a credentials file could not be read.
     #[error("{0}")]
     Client(String),
-    /// The request failed before a response arrived (connection refused,
-    /// TLS, redirect loop, ...).
+    /// The request failed (connection refused, TLS, redirect loop, a
+    /// connection lost while the body arrived, ...).
     #[error("Get {url:?}: {message}")]
     Request {
         /// The scrape URL.
@@ -78,4 +78,15 @@ pub enum Error {
     /// A discovery source could not be read.
     #[error("{0}")]
     Discovery(String),
+}
+
+impl Error {
+    /// Whether reading the response failed (rather than what it held):
+    /// the request, its status, its time or its body size.
+    pub fn is_fetch(&self) -> bool {
+        matches!(
+            self,
+            Error::Request { .. } | Error::Status(_) | Error::Timeout(_) | Error::BodySizeLimit
+        )
+    }
 }

@@ -50,7 +50,7 @@ pub mod target;
 
 pub use append::Counts;
 pub use cache::{Metadata, MetadataSnapshot, SeriesCache};
-pub use client::{accept_header, format_for, Fetched, HttpClient, USER_AGENT_VALUE};
+pub use client::{accept_header, format_for, Fetched, HttpClient, Streamed, USER_AGENT_VALUE};
 pub use clock::Clock;
 pub use error::Error;
 pub use manager::{ScrapeManager, ScrapeOptions, TargetInfo};
@@ -79,8 +79,7 @@ pub fn append_text_scrape(
         cache,
         target,
         &rules,
-        body,
-        hestia_expfmt::Format::Text,
+        append::Body::Whole(body, hestia_expfmt::Format::Text),
         t,
     );
     result?;

@@ -10,6 +10,15 @@
 //! series' timestamps advance by exactly the interval and cost one bit a
 //! sample in a chunk instead of about sixteen ([`aligned_time`]).
 //!
+//! A text 0.0.4 body that is not known to be small (no `Content-Length`
+//! below [`BLOCKING_BODY_BYTES`]: chunked, gzipped or large) is parsed
+//! and appended as it arrives, on the blocking pool: that thread pulls
+//! each piece of the body through the runtime's handle, so a scrape in
+//! flight holds one piece and a partial line, not the whole body. A body
+//! that fails to arrive whole (lost connection, timeout, size limit)
+//! fails the scrape like a failed request, and the batch is rolled back.
+//! Other formats, and small text bodies, are read whole first.
+//!
 //! The loop reads its job's [`LoopSettings`] at each scrape, so a reload
 //! that keeps the target reconfigures the running loop and keeps its
 //! series cache (reset only when the change alters series labels).
@@ -33,9 +42,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::append::{append_body, append_empty, append_report, Counts, Report, Rules};
+use crate::append::{append_body, append_empty, append_report, Body, Counts, Report, Rules};
 use crate::cache::SeriesCache;
-use crate::client::{format_for, HttpClient};
+use crate::client::{format_for, HttpClient, Streamed};
 use crate::{Clock, Error, Target};
 
 /// Bodies at least this large are parsed and appended on the blocking
@@ -242,7 +251,15 @@ async fn run(
 }
 
 /// The outcome of fetching a body.
-type Fetch = Result<(Vec<u8>, Format), Error>;
+enum Fetch {
+    /// The whole body, in a format.
+    Whole(Vec<u8>, Format),
+    /// A text 0.0.4 body to read as it arrives, with the runtime that
+    /// drives the connection.
+    Stream(Streamed, tokio::runtime::Handle),
+    /// No body.
+    Failed(Error),
+}
 
 /// How late after its scheduled time a scrape may start and still be
 /// stamped with it (Prometheus' `ScrapeTimestampTolerance`).
@@ -279,31 +296,47 @@ async fn scrape_and_report(mut state: LoopState, settings: Arc<LoopSettings>, t:
         state.cache.reset_series();
         state.cache_epoch = settings.cache_epoch;
     }
-    // A sixteenth more than the last body: one allocation, rarely grown.
-    let hint = state.last_body + state.last_body / 16;
-    let fetched: Fetch = async {
+    let fetched: Result<(Streamed, Format), Error> = async {
         if let Some(e) = &settings.forced_error {
             return Err(e.clone());
         }
         let client = settings.client.as_ref().map_err(Clone::clone)?;
         let url = state.target.parsed_url()?;
         let timeout = state.target.timeout();
-        let f = client
-            .fetch(
-                url,
-                settings.headers.clone(),
-                timeout,
-                settings.body_limit,
-                hint,
-            )
+        let response = client
+            .open(url, settings.headers.clone(), timeout, settings.body_limit)
             .await?;
-        let format = format_for(f.content_type.as_deref(), settings.fallback)?;
-        Ok((f.body, format))
+        let format = format_for(response.content_type.as_deref(), settings.fallback)?;
+        Ok((response, format))
     }
     .await;
-    let large = fetched
-        .as_ref()
-        .is_ok_and(|(b, _)| b.len() >= BLOCKING_BODY_BYTES);
+    let fetched = match fetched {
+        // A text body not known to be small is parsed as it arrives, on
+        // the blocking pool.
+        Ok((response, Format::Text))
+            if response
+                .content_length()
+                .is_none_or(|n| n >= BLOCKING_BODY_BYTES as u64) =>
+        {
+            let runtime = tokio::runtime::Handle::current();
+            let work =
+                move || append_scrape(state, &settings, Fetch::Stream(response, runtime), t, start);
+            return tokio::task::spawn_blocking(work)
+                .await
+                .expect("appending a scrape does not panic");
+        }
+        Ok((mut response, format)) => {
+            // A sixteenth more than the last body: one allocation, rarely
+            // grown.
+            let hint = state.last_body + state.last_body / 16;
+            match response.read_all(hint).await {
+                Ok(body) => Fetch::Whole(body, format),
+                Err(e) => Fetch::Failed(e),
+            }
+        }
+        Err(e) => Fetch::Failed(e),
+    };
+    let large = matches!(&fetched, Fetch::Whole(b, _) if b.len() >= BLOCKING_BODY_BYTES);
     let work = move || append_scrape(state, &settings, fetched, t, start);
     if large {
         tokio::task::spawn_blocking(work)
@@ -328,31 +361,59 @@ fn append_scrape(
     let rules = &settings.rules;
     let mut app = storage.appender();
     let mut metadata = None;
-    if let Ok((body, _)) = &fetched {
-        state.last_body = body.len();
-    }
-    let (counts, body_bytes, error) = match &fetched {
-        Ok((body, format)) => {
+    let appended = match fetched {
+        Fetch::Whole(body, format) => {
+            state.last_body = body.len();
             let (counts, result, meta) = append_body(
                 app.as_mut(),
                 &mut state.cache,
                 &labels,
                 rules,
-                body,
-                *format,
+                Body::Whole(&body, format),
                 t,
             );
+            Ok((counts, result, meta, body.len() as i64))
+        }
+        Fetch::Stream(mut response, runtime) => {
+            let mut next = || runtime.block_on(response.chunk());
+            let (counts, result, meta) = append_body(
+                app.as_mut(),
+                &mut state.cache,
+                &labels,
+                rules,
+                Body::Text(&mut next),
+                t,
+            );
+            // Reading the body failed: the scrape failed, as if nothing
+            // had come.
+            match result {
+                Err(e) if e.is_fetch() => Err(e),
+                result => {
+                    let bytes = response.bytes_read();
+                    Ok((
+                        counts,
+                        result,
+                        meta,
+                        i64::try_from(bytes).unwrap_or(i64::MAX),
+                    ))
+                }
+            }
+        }
+        Fetch::Failed(e) => Err(e),
+    };
+    let (counts, body_bytes, error) = match appended {
+        Ok((counts, result, meta, bytes)) => {
             metadata = meta;
-            (counts, body.len() as i64, result.err())
+            (counts, bytes, result.err())
         }
         Err(e) => {
-            state.cache.forget_current();
-            let _ = append_empty(app.as_mut(), &mut state.cache, t);
-            let bytes = if *e == Error::BodySizeLimit { -1 } else { 0 };
-            (Counts::default(), bytes, Some(e.clone()))
+            let bytes = if e == Error::BodySizeLimit { -1 } else { 0 };
+            (Counts::default(), bytes, Some(e))
         }
     };
-    if fetched.is_ok() && error.is_some() {
+    if error.is_some() {
+        // No body, or one that did not parse or broke a limit: none of
+        // it is kept, and the series of the last scrape go stale.
         let _ = app.rollback();
         app = storage.appender();
         state.cache.forget_current();

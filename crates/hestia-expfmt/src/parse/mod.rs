@@ -32,7 +32,7 @@ pub use labels::{Label, LabelIter, SeriesLabels};
 pub use number::NORMAL_NAN_BITS;
 pub use openmetrics::OpenMetricsParser;
 pub use protobuf::ProtobufParser;
-pub use text::TextParser;
+pub use text::{TextCarry, TextParser};
 
 /// The type of a parsed metric family (the union of the three formats).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

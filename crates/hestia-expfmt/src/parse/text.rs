@@ -8,6 +8,12 @@
 //! The canonical `le`/`quantile` forms are memoised per exposition
 //! ([`CanonicalMemo`], shared with the OpenMetrics parser): the buckets of
 //! every histogram of a family repeat the same bounds.
+//!
+//! An exposition can also be parsed as it arrives, in pieces of whole
+//! lines ([`TextParser::resume`]): a line depends on the lines before it
+//! only through its number and the family of the last `# TYPE` line,
+//! which a [`TextCarry`] takes from one piece's parser to the next, so
+//! the entries and errors are those of the whole exposition.
 
 use std::borrow::Cow;
 
@@ -39,21 +45,71 @@ pub struct TextParser<'a> {
     family: Option<(Cow<'a, str>, FamilyType)>,
     labels: Vec<RawLabel<'a>>,
     memo: CanonicalMemo<'a>,
+    /// Lines of the exposition before `text` (earlier pieces).
+    lines_before: u32,
+}
+
+/// What a [`TextParser`] hands on to the parser of the next piece of the
+/// same exposition: how many lines were read, and the family of the last
+/// `# TYPE` line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextCarry {
+    line: u32,
+    family: Option<(String, FamilyType)>,
 }
 
 impl<'a> TextParser<'a> {
     /// A parser over `input`.
     pub fn new(input: &'a [u8]) -> Self {
-        let (text, bad_utf8) = utf8_prefix(input);
+        Self::resume(input, TextCarry::default())
+    }
+
+    /// A parser over `piece`, the lines of an exposition that follow
+    /// those a parser that gave `carry` read: every line of `piece` but
+    /// the last of the exposition ends with `\n`. Entries and errors
+    /// (their line numbers included) are those the whole exposition gives.
+    ///
+    /// ```
+    /// use hestia_expfmt::parse::{Entry, TextCarry, TextParser};
+    ///
+    /// let mut carry = TextCarry::default();
+    /// let mut values = Vec::new();
+    /// for piece in [&b"# TYPE h histogram\n"[..], b"h_bucket{le=\"1\"} 3\n", b"h_count 3"] {
+    ///     let mut p = TextParser::resume(piece, carry);
+    ///     while let Some(e) = p.next_known(&mut |_| false).unwrap() {
+    ///         if let Entry::Series(s) = e {
+    ///             values.push((s.labels.get("le").map(|v| v.to_string()), s.value));
+    ///         }
+    ///     }
+    ///     carry = p.carry();
+    /// }
+    /// // The bucket's `le` is canonical: the `# TYPE` line was in another piece.
+    /// assert_eq!(values, [(Some("1.0".to_string()), 3.0), (None, 3.0)]);
+    /// ```
+    pub fn resume(piece: &'a [u8], carry: TextCarry) -> Self {
+        let (text, bad_utf8) = utf8_prefix(piece);
         Self {
             text,
             bad_utf8,
             pos: 0,
-            line: 0,
+            line: carry.line,
             done: false,
-            family: None,
+            family: carry.family.map(|(name, kind)| (Cow::Owned(name), kind)),
             labels: Vec::new(),
             memo: CanonicalMemo::default(),
+            lines_before: carry.line,
+        }
+    }
+
+    /// What the parser of the next piece needs (see
+    /// [`TextParser::resume`]), once this one has read its piece.
+    pub fn carry(&self) -> TextCarry {
+        TextCarry {
+            line: self.line,
+            family: self
+                .family
+                .as_ref()
+                .map(|(name, kind)| (name.to_string(), *kind)),
         }
     }
 
@@ -131,7 +187,7 @@ impl<'a> TextParser<'a> {
 
     fn utf8_error(&self, offset: usize) -> ParseError {
         let before = self.text;
-        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+        let line = before.bytes().filter(|&b| b == b'\n').count() + 1 + self.lines_before as usize;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         ParseError::InvalidUtf8 {
             at: Location::Text {

@@ -234,37 +234,121 @@ fn with_text(e: &Entry<'_>) -> String {
     }
 }
 
-proptest::proptest! {
-    /// Reading with the heads of every series that parsed as known
-    /// gives what reading everything in full gives, for lines valid or
-    /// not (the heads of the invalid ones start like valid ones).
-    #[test]
-    fn known_heads_read_as_in_full(
-        lines in proptest::collection::vec(
-            (0usize..8, 0usize..14, 0usize..9),
-            1..12,
-        )
-    ) {
-        const NAMES: [&str; 8] = [
-            "up", "a_b", "h_bucket", "h_count", "s", "x:y", "# TYPE h histogram",
-            "# TYPE s summary",
-        ];
-        const SETS: [&str; 14] = [
-            "", "{}", "{a=\"1\"}", "{a=\"1\",b=\"x}y\"}", "{le=\"1\"}",
-            "{quantile=\"0.5\"}", "{a=\"1\" }", "{a=\"\\\"}\"}", "{a=\"1\",a=\"2\"}",
-            "{__name__=\"x\"}", "{a=\"1\"", " {a=\"1\"}", "{a=\"1\"}}", "{a-b=\"1\"}",
-        ];
-        const VALUES: [&str; 9] = [" 1", " 1.5", " NaN", " x", "", " 1 123", " 1 }", "}", " 1 {"];
-        let input: String = lines
+/// Expositions of lines valid or not (the heads of the invalid ones
+/// start like valid ones), with histogram and summary `# TYPE` lines so
+/// that bucket bounds and quantiles take their canonical forms.
+fn expositions() -> impl proptest::strategy::Strategy<Value = String> {
+    const NAMES: [&str; 10] = [
+        "up",
+        "a_b",
+        "h_bucket",
+        "h_count",
+        "s",
+        "x:y",
+        "# TYPE h histogram",
+        "# TYPE s summary",
+        "",
+        "# a comment",
+    ];
+    const SETS: [&str; 14] = [
+        "",
+        "{}",
+        "{a=\"1\"}",
+        "{a=\"1\",b=\"x}y\"}",
+        "{le=\"1\"}",
+        "{quantile=\"0.5\"}",
+        "{a=\"1\" }",
+        "{a=\"\\\"}\"}",
+        "{a=\"1\",a=\"2\"}",
+        "{__name__=\"x\"}",
+        "{a=\"1\"",
+        " {a=\"1\"}",
+        "{a=\"1\"}}",
+        "{a-b=\"1\"}",
+    ];
+    const VALUES: [&str; 9] = [
+        " 1", " 1.5", " NaN", " x", "", " 1 123", " 1 }", "}", " 1 {",
+    ];
+    proptest::collection::vec((0usize..10, 0usize..14, 0usize..9), 1..12).prop_map(|lines| {
+        lines
             .iter()
             .map(|&(n, l, v)| {
-                if NAMES[n].starts_with('#') {
+                if NAMES[n].is_empty() || NAMES[n].starts_with('#') {
                     format!("{}\n", NAMES[n])
                 } else {
                     format!("{}{}{}\n", NAMES[n], SETS[l], VALUES[v])
                 }
             })
-            .collect();
+            .collect()
+    })
+}
+
+use proptest::strategy::Strategy;
+
+/// Each entry of `input` read in pieces cut after the lines numbered
+/// in `cuts` (each piece by a parser resumed from the one before), as
+/// [`known_pass`] gives them, up to the first error.
+fn pieces_pass(input: &[u8], cuts: &[usize]) -> Vec<String> {
+    let ends: Vec<usize> = input
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'\n')
+        .map(|(i, _)| i + 1)
+        .collect();
+    let mut bounds: Vec<usize> = cuts.iter().filter_map(|&c| ends.get(c).copied()).collect();
+    bounds.push(input.len());
+    bounds.sort_unstable();
+    bounds.dedup();
+    let (mut out, mut carry, mut start) = (Vec::new(), TextCarry::default(), 0);
+    for end in bounds {
+        let mut p = TextParser::resume(&input[start..end], carry);
+        loop {
+            match p.next_known(&mut |_| false) {
+                Ok(Some(e)) => out.push(with_text(&e)),
+                Ok(None) => break,
+                Err(e) => {
+                    out.push(e.to_string());
+                    return out;
+                }
+            }
+        }
+        carry = p.carry();
+        start = end;
+    }
+    out
+}
+
+proptest::proptest! {
+    /// An exposition read in pieces of whole lines gives the entries and
+    /// errors (line numbers included) it gives read whole, wherever it is
+    /// cut, a byte that is not UTF-8 or a last line without its newline
+    /// included.
+    #[test]
+    fn pieces_read_as_the_whole(
+        input in expositions(),
+        cuts in proptest::collection::vec(0usize..12, 0..6),
+        bad in proptest::option::of(0usize..200),
+        unterminated in proptest::bool::ANY,
+    ) {
+        let mut input = input.into_bytes();
+        if unterminated {
+            input.pop();
+        }
+        if let Some(at) = bad {
+            let at = at % (input.len() + 1);
+            input.insert(at, 0xff);
+        }
+        let whole = pieces_pass(&input, &[]);
+        proptest::prop_assert_eq!(pieces_pass(&input, &cuts), whole);
+    }
+}
+
+proptest::proptest! {
+    /// Reading with the heads of every series that parsed as known
+    /// gives what reading everything in full gives, for lines valid or
+    /// not (the heads of the invalid ones start like valid ones).
+    #[test]
+    fn known_heads_read_as_in_full(input in expositions()) {
         let mut full = Vec::new();
         let mut known = std::collections::HashSet::new();
         for e in TextParser::new(input.as_bytes()) {
