@@ -8,13 +8,16 @@
 //!   series is appended by reference with empty labels; should the
 //!   storage no longer know the reference, the loop computes the labels
 //!   again as for a new series). Entries are kept in an array in the
-//!   order the last successful scrape wrote them, with a hash index of
-//!   positions beside it: an exposition written in the same order as
-//!   before (the rule) finds each series right after the previous one, a
-//!   sequential read instead of a hash probe that misses the CPU caches,
-//!   and only series out of place are looked up in the index. An entry
-//!   costs 24 bytes (key and reference), one byte of flags and its index
-//!   slot (4 bytes plus a control byte, at most 8/7 of them per entry);
+//!   order the last successful scrape wrote them: an exposition written
+//!   in the same order as before (the rule) finds each series right after
+//!   the previous one, a sequential read instead of a hash probe that
+//!   misses the CPU caches. Only a series out of place (new, moved or
+//!   repeated) needs the hash index of positions, built when a scrape
+//!   first needs it and kept only while scrapes keep needing it: a target
+//!   whose exposition keeps its series and their order costs 24 bytes an
+//!   entry (key and reference) and one byte of flags, and the index's
+//!   slot (4 bytes plus a control byte, at most 8/7 of them per entry)
+//!   only while it churns;
 //! * series that metric relabelling dropped, so they are skipped at once;
 //! * whether each series was seen, and appended, in the current scrape
 //!   and appended in the previous one (flags beside its entry), so
@@ -126,8 +129,12 @@ pub struct SeriesCache {
     slots: Vec<Slot>,
     /// Each entry's [`SEEN`], [`CUR`] and [`PREV`] flags.
     flags: Vec<u8>,
-    /// Positions in `slots` by key, for lookups out of order.
-    index: HashTable<u32>,
+    /// Positions in `slots` by key, for lookups out of order; built when
+    /// a lookup first needs it.
+    index: Option<HashTable<u32>>,
+    /// Whether the current scrape needed the index (else it is dropped
+    /// at the scrape's end).
+    index_used: bool,
     /// Where the next lookup looks first: after the entry found last.
     next: usize,
     /// How many entries the current scrape has seen.
@@ -198,7 +205,10 @@ impl SeriesCache {
     /// least 8/7 of its capacity), for tests and the benchmarks.
     #[doc(hidden)]
     pub fn entry_bytes(&self) -> usize {
-        let buckets = (self.index.capacity() * 8 / 7).next_power_of_two();
+        let buckets = self
+            .index
+            .as_ref()
+            .map_or(0, |index| (index.capacity() * 8 / 7).next_power_of_two());
         self.slots.capacity() * std::mem::size_of::<Slot>()
             + self.flags.capacity()
             + buckets * (std::mem::size_of::<u32>() + 1)
@@ -223,14 +233,15 @@ impl SeriesCache {
     }
 
     /// Whether `key` is cached (as a series or as dropped), without
-    /// marking anything.
+    /// marking anything. May say no for a series out of place while the
+    /// index is not built (a hint: [`SeriesCache::get`] is the answer).
     #[inline]
     pub(crate) fn knows(&self, key: Key) -> bool {
         self.find(key).is_some() || (!self.dropped.is_empty() && self.dropped.contains_key(&key))
     }
 
     /// The entry of `key`: first where the previous lookup ended, then in
-    /// the index.
+    /// the index if it is built.
     #[inline]
     fn find(&self, key: Key) -> Option<usize> {
         let packed = pack_key(key);
@@ -238,16 +249,44 @@ impl SeriesCache {
             Some(s) if s.key == packed => Some(self.next),
             _ => self
                 .index
+                .as_ref()?
                 .find(key.1, |&i| self.slots[i as usize].key == packed)
                 .map(|&i| i as usize),
         }
+    }
+
+    /// The index, built now if it is not.
+    fn index(&mut self) -> &mut HashTable<u32> {
+        let slots = &self.slots;
+        self.index.get_or_insert_with(|| {
+            let mut index = HashTable::with_capacity(slots.len());
+            for (i, s) in slots.iter().enumerate() {
+                index.insert_unique(s.hash(), i as u32, |&j| slots[j as usize].hash());
+            }
+            index
+        })
     }
 
     /// Looks a series up and marks its entry seen in the current scrape:
     /// first where the previous lookup ended, then in the index.
     #[inline]
     pub(crate) fn get(&mut self, key: Key) -> Option<Hit> {
-        let entry = self.find(key)?;
+        let entry = match self.find(key) {
+            Some(entry) => entry,
+            // `find` looked in the index.
+            None if self.index.is_some() => {
+                self.index_used = true;
+                return None;
+            }
+            None => {
+                self.index();
+                self.find(key)?
+            }
+        };
+        // Found elsewhere than where the last lookup ended: by the index.
+        if entry != self.next {
+            self.index_used = true;
+        }
         self.next = entry + 1;
         let again = self.flags[entry] & SEEN != 0;
         if !again {
@@ -278,11 +317,14 @@ impl SeriesCache {
     pub(crate) fn add(&mut self, key: Key, series: SeriesRef) -> usize {
         let entry = self.slots.len();
         let slot = Slot::new(key, series);
+        self.index();
+        self.index_used = true;
         self.slots.push(slot);
         self.flags.push(0);
         let slots = &self.slots;
-        self.index
-            .insert_unique(slot.hash(), entry as u32, |&i| slots[i as usize].hash());
+        if let Some(index) = &mut self.index {
+            index.insert_unique(slot.hash(), entry as u32, |&i| slots[i as usize].hash());
+        }
         self.mark_seen(entry);
         self.next = entry + 1;
         entry
@@ -356,6 +398,11 @@ impl SeriesCache {
                 self.flags.shrink_to_fit();
             }
         }
+        if !std::mem::take(&mut self.index_used) {
+            // The scrape found every series in order: so will the next,
+            // most likely.
+            self.index = None;
+        }
         self.next = 0;
         self.seen = 0;
         self.scrambled = false;
@@ -365,7 +412,7 @@ impl SeriesCache {
     }
 
     /// Keeps only the entries seen in the current scrape, in the order
-    /// seen, and indexes them again.
+    /// seen (the index, of the old positions, is dropped).
     fn keep_seen(&mut self) {
         let order = std::mem::take(&mut self.order);
         let (slots, flags): (Vec<Slot>, Vec<u8>) = if self.scrambled {
@@ -381,12 +428,7 @@ impl SeriesCache {
         };
         self.slots = slots;
         self.flags = flags;
-        self.index = HashTable::with_capacity(self.slots.len());
-        for (i, s) in self.slots.iter().enumerate() {
-            let slots = &self.slots;
-            self.index
-                .insert_unique(s.hash(), i as u32, |&j| slots[j as usize].hash());
-        }
+        self.index = None;
     }
 
     /// Records metadata of `family` seen in the current scrape.
@@ -451,7 +493,7 @@ impl SeriesCache {
         );
         self.slots = Vec::new();
         self.flags = Vec::new();
-        self.index = HashTable::new();
+        self.index = None;
         self.order = Vec::new();
         self.next = 0;
         self.seen = 0;
