@@ -255,8 +255,9 @@ impl SeriesCache {
         }
     }
 
-    /// The index, built now if it is not.
+    /// The index, built now if it is not; the current scrape needed it.
     fn index(&mut self) -> &mut HashTable<u32> {
+        self.index_used = true;
         let slots = &self.slots;
         self.index.get_or_insert_with(|| {
             let mut index = HashTable::with_capacity(slots.len());
@@ -318,7 +319,6 @@ impl SeriesCache {
         let entry = self.slots.len();
         let slot = Slot::new(key, series);
         self.index();
-        self.index_used = true;
         self.slots.push(slot);
         self.flags.push(0);
         let slots = &self.slots;
