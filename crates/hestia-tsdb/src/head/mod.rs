@@ -9,7 +9,7 @@
 //!   symbol table (`index::Symbols`), written as varints: two to four
 //!   bytes per label per series.
 //! * **Samples** go to the series' open [`Xor`](crate::Encoding::Xor)
-//!   chunk, 64 bytes held inside the series' state; when it is full or
+//!   chunk, 48 bytes held inside the series' state; when it is full or
 //!   holds [`HeadOptions::samples_per_chunk`] samples the chunk is closed
 //!   and written to the head's chunk files (`chunk_files.rs`,
 //!   `<dir>/chunks_head/`, or memory for [`Head::new`]) as a frame that
