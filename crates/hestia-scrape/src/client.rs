@@ -112,6 +112,7 @@ impl HttpClient {
             .map(str::to_string);
         Ok(Streamed {
             content_type,
+            url: url.to_string(),
             response,
             limit: body_limit.unwrap_or(u64::MAX),
             read: 0,
@@ -138,6 +139,8 @@ fn request_error(url: &str, e: &reqwest::Error) -> Error {
 pub struct Streamed {
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
+    /// The URL asked for (what errors name, as for a failed request).
+    url: String,
     response: reqwest::Response,
     limit: u64,
     read: u64,
@@ -152,7 +155,7 @@ impl Streamed {
         let next = tokio::time::timeout_at(self.deadline, self.response.chunk())
             .await
             .map_err(|_| Error::Timeout(self.timeout))?
-            .map_err(|e| request_error(self.response.url().as_str(), &e))?;
+            .map_err(|e| request_error(&self.url, &e))?;
         if let Some(piece) = &next {
             self.read += piece.len() as u64;
             if self.read >= self.limit {
