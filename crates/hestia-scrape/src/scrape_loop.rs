@@ -318,12 +318,7 @@ async fn scrape_and_report(mut state: LoopState, settings: Arc<LoopSettings>, t:
                 .content_length()
                 .is_none_or(|n| n >= BLOCKING_BODY_BYTES as u64) =>
         {
-            let runtime = tokio::runtime::Handle::current();
-            let work =
-                move || append_scrape(state, &settings, Fetch::Stream(response, runtime), t, start);
-            return tokio::task::spawn_blocking(work)
-                .await
-                .expect("appending a scrape does not panic");
+            Fetch::Stream(response, tokio::runtime::Handle::current())
         }
         Ok((mut response, format)) => {
             // A sixteenth more than the last body: one allocation, rarely
@@ -336,7 +331,11 @@ async fn scrape_and_report(mut state: LoopState, settings: Arc<LoopSettings>, t:
         }
         Err(e) => Fetch::Failed(e),
     };
-    let large = matches!(&fetched, Fetch::Whole(b, _) if b.len() >= BLOCKING_BODY_BYTES);
+    let large = match &fetched {
+        Fetch::Whole(b, _) => b.len() >= BLOCKING_BODY_BYTES,
+        Fetch::Stream(..) => true,
+        Fetch::Failed(_) => false,
+    };
     let work = move || append_scrape(state, &settings, fetched, t, start);
     if large {
         tokio::task::spawn_blocking(work)
